@@ -1,0 +1,32 @@
+/** Every activity the call workflow uses, built from its dependencies. */
+import type OpenAI from 'openai';
+import type { Twilio } from 'twilio';
+import type { Database } from '../db/database.js';
+import type { SecretBox } from '../lib/secret-box.js';
+import { createDatabaseActivities } from './database.js';
+import { createEvaluationActivities } from './evaluation.js';
+import { createTelephonyActivities } from './telephony.js';
+import { createToolActivities } from './tools.js';
+
+export interface ActivityDependencies {
+  db: Database;
+  twilio: Twilio;
+  openai: OpenAI;
+  secrets: SecretBox;
+  publicUrl: string;
+  streamUrl: string;
+  streamTokenSecret: string;
+  evaluationModel: string;
+  allowInsecureToolUrls: boolean;
+}
+
+export function createActivities(deps: ActivityDependencies) {
+  return {
+    ...createDatabaseActivities(deps.db),
+    ...createTelephonyActivities(deps),
+    ...createToolActivities({ db: deps.db, secrets: deps.secrets, allowInsecureUrls: deps.allowInsecureToolUrls }),
+    ...createEvaluationActivities({ db: deps.db, openai: deps.openai, model: deps.evaluationModel }),
+  };
+}
+
+export type CallActivities = ReturnType<typeof createActivities>;

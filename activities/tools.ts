@@ -1,0 +1,117 @@
+/**
+ * Tool runs. Built-ins act on the call; tenant tools are signed HTTPS webhooks
+ * with a timeout, an idempotency key and a capped, validated response.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { findCredential } from '../db/credentials.js';
+import type { Database } from '../db/database.js';
+import type { SecretBox } from '../lib/secret-box.js';
+import { signWebhook, SIGNATURE_HEADER } from '../lib/webhook-signature.js';
+import type { ToolDefinition, ToolResult } from '../workflows/types.js';
+
+export interface ToolDependencies {
+  db: Database;
+  secrets: SecretBox;
+  allowInsecureUrls: boolean;
+}
+
+/** The tenant's tool said no (4xx) or cannot be called: retrying would not help. */
+export const TOOL_REJECTED = 'ToolRejected';
+
+const DEFAULT_TIMEOUT_MS = 8_000;
+const MAX_RESPONSE_BYTES = 64 * 1_024;
+
+export interface RunToolInput {
+  callId: string;
+  tenantId: string;
+  toolCallId: string;
+  tool: ToolDefinition;
+  arguments: Record<string, unknown>;
+}
+
+function runBuiltin(name: string, args: Record<string, unknown>): ToolResult {
+  switch (name) {
+    case 'end_call':
+      return { status: 'succeeded', output: JSON.stringify({ ok: true, ending: true }), action: 'hang_up' };
+    case 'transfer_to_human':
+    case 'schedule_callback':
+      return { status: 'succeeded', output: JSON.stringify({ ok: true, accepted: name, request: args }) };
+    default:
+      return { status: 'refused', output: JSON.stringify({ error: `unknown built-in ${name}` }) };
+  }
+}
+
+async function readCapped(response: Response): Promise<string> {
+  const reader = response.body?.getReader();
+  if (!reader) return '';
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > MAX_RESPONSE_BYTES) {
+      await reader.cancel();
+      throw ApplicationFailure.nonRetryable(`tool response over ${MAX_RESPONSE_BYTES} bytes`, TOOL_REJECTED);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export function createToolActivities(deps: ToolDependencies) {
+  async function callWebhook(input: RunToolInput, tool: Extract<ToolDefinition, { type: 'webhook' }>) {
+    const url = new URL(tool.url);
+    if (url.protocol !== 'https:' && !(deps.allowInsecureUrls && url.protocol === 'http:')) {
+      throw ApplicationFailure.nonRetryable('tool webhooks must use https', TOOL_REJECTED);
+    }
+    const credential = await findCredential(deps.db, input.tenantId, 'tool_webhook', 'default');
+    if (!credential) throw ApplicationFailure.nonRetryable('no tool signing secret configured', TOOL_REJECTED);
+    const secret = deps.secrets.open(credential.ciphertext, credential.key_id);
+
+    const body = JSON.stringify({
+      tool: tool.name,
+      call_id: input.callId,
+      tool_call_id: input.toolCallId,
+      arguments: input.arguments,
+    });
+    const response = await fetch(url, {
+      method: 'POST',
+      body,
+      redirect: 'error',
+      signal: AbortSignal.timeout(tool.timeout_ms ?? DEFAULT_TIMEOUT_MS),
+      headers: {
+        'content-type': 'application/json',
+        'idempotency-key': `${input.callId}:${input.toolCallId}`,
+        [SIGNATURE_HEADER]: signWebhook(secret, body),
+      },
+    });
+    const text = await readCapped(response);
+    if (response.status >= 500 || response.status === 429) {
+      throw new Error(`tool ${tool.name} answered ${response.status}`);
+    }
+    if (!response.ok) {
+      return { status: 'failed', output: JSON.stringify({ error: `tool answered ${response.status}` }) } as const;
+    }
+    try {
+      JSON.parse(text);
+    } catch {
+      return { status: 'failed', output: JSON.stringify({ error: 'tool answered invalid JSON' }) } as const;
+    }
+    return { status: 'succeeded', output: text } as const;
+  }
+
+  return {
+    async runTool(input: RunToolInput): Promise<ToolResult> {
+      if (input.tool.type === 'builtin') return runBuiltin(input.tool.name, input.arguments);
+      try {
+        return await callWebhook(input, input.tool);
+      } catch (error) {
+        if (error instanceof ApplicationFailure) {
+          return { status: 'failed', output: JSON.stringify({ error: error.message }) };
+        }
+        throw error;
+      }
+    },
+  };
+}

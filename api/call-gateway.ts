@@ -1,0 +1,99 @@
+/**
+ * The API's door to Temporal: starts call workflows and sends them messages.
+ * Connects lazily and reconnects, so the API keeps serving (with 503s) while
+ * Temporal is away, instead of failing to boot.
+ */
+import {
+  WorkflowIdConflictPolicy,
+  WorkflowNotFoundError,
+  type Client,
+} from '@temporalio/client';
+import { DependencyUnavailableError } from '../lib/errors.js';
+import { callWorkflowId } from '../workflows/ids.js';
+import { requestHangUpUpdate, twilioStatusSignal } from '../workflows/messages.js';
+import { CALL_DIRECTION, CALL_STATUS, TENANT_ID } from '../workflows/search-attributes.js';
+import type { CallWorkflowInput, TwilioStatusEvent } from '../workflows/types.js';
+
+export interface CallGateway {
+  startCall(input: CallWorkflowInput): Promise<{ workflowId: string }>;
+  signalStatus(callId: string, event: TwilioStatusEvent): Promise<'delivered' | 'no_such_call'>;
+  requestHangUp(callId: string, reason: string): Promise<boolean>;
+  ping(): Promise<void>;
+}
+
+export function createCallGateway(connect: () => Promise<Client>, taskQueue: string): CallGateway {
+  let client: Promise<Client> | undefined;
+
+  async function withClient<T>(work: (c: Client) => Promise<T>): Promise<T> {
+    client ??= connect();
+    let connected: Client;
+    try {
+      connected = await client;
+    } catch (error) {
+      client = undefined;
+      throw new DependencyUnavailableError('temporal', { cause: error });
+    }
+    try {
+      return await work(connected);
+    } catch (error) {
+      if (isUnavailable(error)) throw new DependencyUnavailableError('temporal', { cause: error });
+      throw error;
+    }
+  }
+
+  return {
+    startCall: (input) =>
+      withClient(async (c) => {
+        const workflowId = callWorkflowId(input.callId);
+        await c.workflow.start('callWorkflow', {
+          taskQueue,
+          workflowId,
+          args: [input],
+          // A retried webhook or request joins the call already running.
+          workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+          typedSearchAttributes: [
+            { key: TENANT_ID, value: input.tenantId },
+            { key: CALL_DIRECTION, value: input.direction },
+            { key: CALL_STATUS, value: input.direction === 'inbound' ? 'ringing' : 'queued' },
+          ],
+          memo: { tenantId: input.tenantId, direction: input.direction },
+        });
+        return { workflowId };
+      }),
+
+    signalStatus: (callId, event) =>
+      withClient(async (c) => {
+        try {
+          await c.workflow.getHandle(callWorkflowId(callId)).signal(twilioStatusSignal, event);
+          return 'delivered';
+        } catch (error) {
+          if (error instanceof WorkflowNotFoundError) return 'no_such_call';
+          throw error;
+        }
+      }),
+
+    requestHangUp: (callId, reason) =>
+      withClient(async (c) => {
+        try {
+          const result = await c.workflow
+            .getHandle(callWorkflowId(callId))
+            .executeUpdate(requestHangUpUpdate, { args: [{ reason }] });
+          return result.accepted;
+        } catch (error) {
+          if (error instanceof WorkflowNotFoundError) return false;
+          throw error;
+        }
+      }),
+
+    ping: () =>
+      withClient(async (c) => {
+        await c.workflowService.getSystemInfo({});
+      }),
+  };
+}
+
+/** gRPC UNAVAILABLE / DEADLINE_EXCEEDED, or a connection that never came up. */
+function isUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown; cause?: { code?: unknown } }).code ?? (error as { cause?: { code?: unknown } }).cause?.code;
+  return code === 14 || code === 4 || (error instanceof Error && /UNAVAILABLE|DEADLINE_EXCEEDED|connect/i.test(error.message));
+}

@@ -1,0 +1,134 @@
+/**
+ * POST /api/v1/make-call: validate, record the call, start its workflow, all
+ * or nothing. An Idempotency-Key replays the same call for the same body and
+ * is refused (409) for another body.
+ */
+import { createHash } from 'node:crypto';
+import type { Request, Response } from 'express';
+import { insertCall, type CallRow } from '../../db/calls.js';
+import type { Database, Queryable } from '../../db/database.js';
+import { findAgentByKey, findAgentVersion } from '../../db/tenants.js';
+import { BusinessRuleError, ConflictError } from '../../lib/errors.js';
+import { newId } from '../../lib/ids.js';
+import { callWorkflowId } from '../../workflows/ids.js';
+import { tenantOf } from '../auth.js';
+import type { CallGateway } from '../call-gateway.js';
+import { parseInput } from '../http.js';
+import { idempotencyKeyHeader, makeCallBody, type MakeCallBody } from './schemas.js';
+import { presentCallAccepted } from './present.js';
+
+export interface MakeCallDependencies {
+  db: Database;
+  calls: CallGateway;
+  temporalUiUrl: string;
+  namespace: string;
+}
+
+function hashBody(body: MakeCallBody): string {
+  return createHash('sha256').update(JSON.stringify(body)).digest('hex');
+}
+
+async function findIdempotentCall(
+  db: Queryable,
+  tenantId: string,
+  key: string,
+  requestHash: string,
+): Promise<CallRow | undefined> {
+  const result = await db.query<CallRow & { request_hash: string }>(
+    `SELECT c.*, i.request_hash FROM idempotency_keys i JOIN calls c ON c.id = i.call_id
+     WHERE i.tenant_id = $1 AND i.key = $2`,
+    [tenantId, key],
+  );
+  const row = result.rows[0];
+  if (!row) return undefined;
+  if (row.request_hash !== requestHash) {
+    throw new ConflictError('this Idempotency-Key was used with a different request body');
+  }
+  return row;
+}
+
+export function makeCallHandler(deps: MakeCallDependencies) {
+  return async (request: Request, response: Response): Promise<void> => {
+    const { tenantId } = tenantOf(request);
+    const body = parseInput(makeCallBody, request.body);
+    const rawKey = request.header('idempotency-key');
+    const idempotencyKey = rawKey === undefined ? undefined : parseInput(idempotencyKeyHeader, rawKey);
+    const requestHash = hashBody(body);
+
+    if (idempotencyKey) {
+      const existing = await findIdempotentCall(deps.db, tenantId, idempotencyKey, requestHash);
+      if (existing) {
+        response.status(202).json(presentCallAccepted(existing, deps));
+        return;
+      }
+    }
+
+    const owned = await deps.db.query('SELECT 1 FROM phone_routes WHERE tenant_id = $1 AND phone_number = $2', [
+      tenantId,
+      body.from,
+    ]);
+    if (owned.rowCount === 0) throw new BusinessRuleError('from_not_owned', 'from must be a number your tenant owns');
+
+    let agentId: string;
+    if (body.agent_version_id) {
+      const version = await findAgentVersion(deps.db, tenantId, body.agent_version_id);
+      if (!version) throw new BusinessRuleError('unknown_agent_version', 'no such agent version');
+      if (version.status !== 'approved') {
+        throw new BusinessRuleError('agent_version_not_approved', 'only approved agent versions can take calls');
+      }
+      agentId = version.agent_id;
+    } else {
+      const agent = await findAgentByKey(deps.db, tenantId, body.agent_key ?? '');
+      if (!agent) throw new BusinessRuleError('unknown_agent', 'no agent with that agent_key');
+      agentId = agent.id;
+    }
+
+    const callId = newId('call');
+    let call: CallRow;
+    try {
+      call = await deps.db.transaction(async (client) => {
+        const inserted = await insertCall(client, {
+          id: callId,
+          tenantId,
+          direction: 'outbound',
+          status: 'queued',
+          from: body.from,
+          to: body.to,
+          agentId,
+          workflowId: callWorkflowId(callId),
+          metadata: body.metadata,
+        });
+        if (idempotencyKey) {
+          await client.query(
+            'INSERT INTO idempotency_keys (tenant_id, key, request_hash, call_id) VALUES ($1, $2, $3, $4)',
+            [tenantId, idempotencyKey, requestHash, callId],
+          );
+        }
+        // Started inside the transaction: if Temporal is down nothing is committed (503).
+        await deps.calls.startCall({
+          callId,
+          tenantId,
+          direction: 'outbound',
+          from: body.from,
+          to: body.to,
+          agentId,
+          agentVersionId: body.agent_version_id,
+          greeting: body.greeting,
+        });
+        return inserted;
+      });
+    } catch (error) {
+      // A concurrent request with the same key won the race: answer with its call.
+      if (idempotencyKey && (error as { cause?: { code?: string }; code?: string }).code === '23505') {
+        const existing = await findIdempotentCall(deps.db, tenantId, idempotencyKey, requestHash);
+        if (existing) {
+          response.status(202).json(presentCallAccepted(existing, deps));
+          return;
+        }
+      }
+      throw error;
+    }
+
+    response.status(202).json(presentCallAccepted(call, deps));
+  };
+}

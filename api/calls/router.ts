@@ -1,0 +1,110 @@
+/** Tenant call routes: start calls, read their records, hang them up. */
+import { Router } from 'express';
+import {
+  findCall,
+  findEvaluation,
+  listCallEvents,
+  listFunctionCalls,
+  listTranscript,
+} from '../../db/calls.js';
+import { BusinessRuleError, NotFoundError } from '../../lib/errors.js';
+import { requireTenantKey, tenantOf } from '../auth.js';
+import { parseInput, route } from '../http.js';
+import { makeCallHandler, type MakeCallDependencies } from './make-call.js';
+import {
+  presentCall,
+  presentEvaluation,
+  presentEvent,
+  presentFunctionCall,
+  presentTurn,
+} from './present.js';
+import { callIdParam, hangUpBody } from './schemas.js';
+
+export function callsRouter(deps: MakeCallDependencies): Router {
+  const router = Router();
+  const canWrite = requireTenantKey(deps.db, 'calls:write');
+  const canRead = requireTenantKey(deps.db, 'calls:read');
+
+  async function loadCall(request: Parameters<typeof tenantOf>[0] & { params: unknown }) {
+    const { tenantId } = tenantOf(request);
+    const { id } = parseInput(callIdParam, request.params);
+    const call = await findCall(deps.db, tenantId, id);
+    if (!call) throw new NotFoundError('call');
+    return { tenantId, call };
+  }
+
+  router.post('/make-call', canWrite, route(makeCallHandler(deps)));
+
+  router.get(
+    '/call-logs/:id',
+    canRead,
+    route(async (request, response) => {
+      const { tenantId, call } = await loadCall(request);
+      const [turns, functionCalls, evaluation, events] = await Promise.all([
+        listTranscript(deps.db, tenantId, call.id),
+        listFunctionCalls(deps.db, tenantId, call.id),
+        findEvaluation(deps.db, tenantId, call.id),
+        listCallEvents(deps.db, tenantId, call.id),
+      ]);
+      response.json({
+        ...presentCall(call, deps),
+        transcript: turns.map(presentTurn),
+        function_calls: functionCalls.map(presentFunctionCall),
+        evaluation: presentEvaluation(evaluation),
+        events: events.map(presentEvent),
+      });
+    }),
+  );
+
+  router.get(
+    '/call-logs/:id/transcript',
+    canRead,
+    route(async (request, response) => {
+      const { tenantId, call } = await loadCall(request);
+      response.json({ data: (await listTranscript(deps.db, tenantId, call.id)).map(presentTurn) });
+    }),
+  );
+
+  router.get(
+    '/call-logs/:id/function-calls',
+    canRead,
+    route(async (request, response) => {
+      const { tenantId, call } = await loadCall(request);
+      response.json({ data: (await listFunctionCalls(deps.db, tenantId, call.id)).map(presentFunctionCall) });
+    }),
+  );
+
+  router.get(
+    '/call-logs/:id/evaluation',
+    canRead,
+    route(async (request, response) => {
+      const { tenantId, call } = await loadCall(request);
+      const evaluation = await findEvaluation(deps.db, tenantId, call.id);
+      if (!evaluation) throw new NotFoundError('evaluation');
+      response.json(presentEvaluation(evaluation));
+    }),
+  );
+
+  router.get(
+    '/call-logs/:id/events',
+    canRead,
+    route(async (request, response) => {
+      const { tenantId, call } = await loadCall(request);
+      response.json({ data: (await listCallEvents(deps.db, tenantId, call.id)).map(presentEvent) });
+    }),
+  );
+
+  router.post(
+    '/calls/:id/hangup',
+    canWrite,
+    route(async (request, response) => {
+      const { call } = await loadCall(request);
+      const body = parseInput(hangUpBody, request.body ?? {});
+      const accepted = await deps.calls.requestHangUp(call.id, body.reason ?? 'tenant_request');
+      if (!accepted) throw new BusinessRuleError('call_not_live', 'the call has already ended');
+      response.status(202).json({ call_id: call.id, status: 'ending' });
+    }),
+  );
+
+  return router;
+}

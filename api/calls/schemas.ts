@@ -1,0 +1,32 @@
+/** Request schemas of the call routes; types and OpenAPI come from these. */
+import { z } from 'zod';
+
+export const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number like +15005550006');
+
+const metadataValue = z.union([z.string().max(500), z.number(), z.boolean()]);
+
+export const makeCallBody = z
+  .object({
+    to: e164,
+    from: e164,
+    agent_key: z.string().min(1).max(100).optional(),
+    agent_version_id: z.string().min(1).max(100).optional(),
+    greeting: z.string().min(1).max(500).optional(),
+    metadata: z
+      .record(z.string().max(64), metadataValue)
+      .refine((value) => Object.keys(value).length <= 50, 'at most 50 keys')
+      .optional(),
+  })
+  .strict()
+  .refine((body) => (body.agent_key === undefined) !== (body.agent_version_id === undefined), {
+    message: 'give exactly one of agent_key or agent_version_id',
+    path: ['agent_key'],
+  });
+
+export type MakeCallBody = z.infer<typeof makeCallBody>;
+
+export const idempotencyKeyHeader = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, 'printable ASCII only');
+
+export const callIdParam = z.object({ id: z.string().min(1).max(100) });
+
+export const hangUpBody = z.object({ reason: z.string().max(200).optional() }).strict();

@@ -1,0 +1,82 @@
+/**
+ * Request plumbing shared by every router: request ids, zod parsing that names
+ * the failing fields, and the one middleware that renders the error envelope.
+ */
+import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
+import type { z } from 'zod';
+import { AppError, RateLimitError, DependencyUnavailableError, ValidationError } from '../lib/errors.js';
+import { newId } from '../lib/ids.js';
+import type { Logger } from '../lib/logger.js';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    requestId: string;
+    rawBody?: Buffer;
+  }
+}
+
+export const assignRequestId: RequestHandler = (request, response, next) => {
+  request.requestId = newId('req');
+  response.setHeader('x-request-id', request.requestId);
+  next();
+};
+
+export function parseInput<Schema extends z.ZodType>(schema: Schema, input: unknown): z.output<Schema> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  throw new ValidationError(
+    parsed.error.issues.map((issue) => ({
+      field: issue.path.length > 0 ? issue.path.join('.') : '(body)',
+      message: issue.message,
+    })),
+  );
+}
+
+/** Wraps an async handler so a rejection reaches the error middleware. */
+export function route(
+  handler: (request: Request, response: Response) => Promise<void>,
+): RequestHandler {
+  return (request, response, next: NextFunction) => {
+    handler(request, response).catch(next);
+  };
+}
+
+export function errorBody(code: string, message: string, requestId: string, details?: unknown) {
+  return { error: { code, message, ...(details === undefined ? {} : { details }), requestId } };
+}
+
+export function renderErrors(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, request, response, _next) => {
+    const requestId = request.requestId ?? 'unknown';
+    if (response.headersSent) {
+      response.end();
+      return;
+    }
+
+    if (error instanceof AppError) {
+      if (error instanceof RateLimitError || error instanceof DependencyUnavailableError) {
+        response.setHeader('retry-after', String(error.retryAfterSec));
+      }
+      if (error.status >= 500) logger.warn({ requestId, code: error.code, err: String(error.cause ?? '') }, 'dependency unavailable');
+      response.status(error.status).json(errorBody(error.code, error.message, requestId, error.details));
+      return;
+    }
+
+    // Body parser failures carry a status and a type; they are the client's fault.
+    const parserError = error as { status?: number; type?: string };
+    if (typeof parserError.status === 'number' && parserError.status >= 400 && parserError.status < 500) {
+      const code = parserError.type === 'entity.too.large' ? 'payload_too_large' : 'invalid_body';
+      response.status(parserError.status).json(errorBody(code, 'the request body could not be read', requestId));
+      return;
+    }
+
+    logger.error({ requestId, err: error }, 'unhandled error');
+    response.status(500).json(errorBody('internal_error', 'something went wrong on our side', requestId));
+  };
+}
+
+export function notFoundHandler(): RequestHandler {
+  return (request, response) => {
+    response.status(404).json(errorBody('not_found', 'no such route', request.requestId));
+  };
+}

@@ -1,0 +1,150 @@
+/** Twilio's webhooks: inbound calls and status callbacks, both signature-checked first. */
+import { Router, type Response } from 'express';
+import { z } from 'zod';
+import { findCallByCallSid, insertCall } from '../../db/calls.js';
+import type { Database } from '../../db/database.js';
+import { findPhoneRouteByNumber } from '../../db/tenants.js';
+import { DependencyUnavailableError } from '../../lib/errors.js';
+import type { Logger } from '../../lib/logger.js';
+import { maskPhoneNumber } from '../../lib/redact.js';
+import { mintStreamToken } from '../../lib/stream-token.js';
+import { connectStreamTwiml, politeHangupTwiml } from '../../lib/twiml.js';
+import { callWorkflowId, inboundCallId } from '../../workflows/ids.js';
+import type { CallStatus } from '../../workflows/types.js';
+import type { CallGateway } from '../call-gateway.js';
+import { route } from '../http.js';
+import { formOf, readRawBody, verifyTwilioSignature } from './verify.js';
+
+export interface TwilioRouteDependencies {
+  db: Database;
+  calls: CallGateway;
+  logger: Logger;
+  publicUrl: string;
+  streamUrl: string;
+  streamTokenSecret: string;
+  authToken: () => string;
+}
+
+const SORRY_UNKNOWN_NUMBER = 'Sorry, this number is not in service. Goodbye.';
+const SORRY_UNAVAILABLE = 'Sorry, we cannot take your call right now. Please try again in a few minutes. Goodbye.';
+
+const callSid = z.string().regex(/^CA[0-9a-f]{32}$/);
+const phone = z.string().min(1).max(32);
+
+const incomingCallForm = z.object({
+  CallSid: callSid,
+  AccountSid: z.string().regex(/^AC[0-9a-f]{32}$/),
+  From: phone,
+  To: phone,
+});
+
+const statusCallbackForm = z.object({
+  CallSid: callSid,
+  CallStatus: z.enum(['queued', 'initiated', 'ringing', 'in-progress', 'completed', 'busy', 'no-answer', 'failed', 'canceled']),
+  CallDuration: z.coerce.number().int().min(0).optional(),
+  SequenceNumber: z.coerce.number().int().min(0).optional(),
+  AnsweredBy: z.string().max(40).optional(),
+  Timestamp: z.string().max(64).optional(),
+});
+
+const statusQuery = z.object({ call_id: z.string().regex(/^call_[A-Za-z0-9_-]{1,64}$/).optional() });
+
+function sendTwiml(response: Response, twiml: string): void {
+  response.status(200).type('text/xml').send(twiml);
+}
+
+export function twilioRouter(deps: TwilioRouteDependencies): Router {
+  const router = Router();
+  const verified = [readRawBody, verifyTwilioSignature(deps.publicUrl, deps.authToken, deps.logger)];
+
+  router.post(
+    '/incoming-call',
+    ...verified,
+    route(async (request, response) => {
+      const form = incomingCallForm.safeParse(formOf(request));
+      if (!form.success) {
+        deps.logger.warn({ requestId: request.requestId }, 'incoming call without the expected fields');
+        sendTwiml(response, politeHangupTwiml(SORRY_UNAVAILABLE));
+        return;
+      }
+      const { CallSid, From, To, AccountSid } = form.data;
+
+      try {
+        const phoneRoute = await findPhoneRouteByNumber(deps.db, To);
+        if (!phoneRoute) {
+          deps.logger.info({ to: maskPhoneNumber(To), callSid: CallSid }, 'inbound call to an unrouted number');
+          sendTwiml(response, politeHangupTwiml(SORRY_UNKNOWN_NUMBER));
+          return;
+        }
+
+        const callId = inboundCallId(CallSid);
+        await insertCall(deps.db, {
+          id: callId,
+          tenantId: phoneRoute.tenant_id,
+          direction: 'inbound',
+          status: 'ringing',
+          from: From,
+          to: To,
+          agentId: phoneRoute.agent_id,
+          callSid: CallSid,
+          workflowId: callWorkflowId(callId),
+        });
+        await deps.calls.startCall({
+          callId,
+          tenantId: phoneRoute.tenant_id,
+          direction: 'inbound',
+          from: From,
+          to: To,
+          agentId: phoneRoute.agent_id,
+          callSid: CallSid,
+          accountSid: AccountSid,
+        });
+        sendTwiml(
+          response,
+          connectStreamTwiml({
+            streamUrl: deps.streamUrl,
+            callId,
+            streamToken: mintStreamToken(deps.streamTokenSecret, callId),
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof DependencyUnavailableError)) throw error;
+        // Twilio waits for us; a caller hears a polite message rather than an error tone.
+        deps.logger.warn({ callSid: CallSid, dependency: error.dependency }, 'inbound call refused: dependency down');
+        sendTwiml(response, politeHangupTwiml(SORRY_UNAVAILABLE));
+      }
+    }),
+  );
+
+  router.post(
+    '/call-status',
+    ...verified,
+    route(async (request, response) => {
+      const form = statusCallbackForm.safeParse(formOf(request));
+      const query = statusQuery.safeParse(request.query);
+      if (!form.success || !query.success) {
+        response.status(400).type('text/plain').send('unexpected status callback');
+        return;
+      }
+
+      const callId = query.data.call_id ?? (await findCallByCallSid(deps.db, form.data.CallSid))?.id;
+      if (!callId) {
+        deps.logger.warn({ callSid: form.data.CallSid }, 'status callback for an unknown call');
+        response.status(204).end();
+        return;
+      }
+      const outcome = await deps.calls.signalStatus(callId, {
+        callSid: form.data.CallSid,
+        status: form.data.CallStatus as CallStatus,
+        durationSec: form.data.CallDuration,
+        sequenceNumber: form.data.SequenceNumber,
+        answeredBy: form.data.AnsweredBy,
+        timestamp: form.data.Timestamp,
+      });
+      if (outcome === 'no_such_call') deps.logger.info({ callId }, 'status callback after the call workflow closed');
+      response.status(204).end();
+    }),
+  );
+
+  return router;
+}

@@ -1,0 +1,47 @@
+/**
+ * Structured JSON logs. Sensitive keys are censored wherever they appear, and
+ * phone numbers are masked before they reach a line.
+ */
+import { pino, type Logger } from 'pino';
+import { maskPhoneNumber } from './redact.js';
+
+export type { Logger };
+
+const SENSITIVE_PATHS = [
+  'authorization',
+  'password',
+  'token',
+  'secret',
+  'apiKey',
+  'authToken',
+  'streamToken',
+  '*.authorization',
+  '*.password',
+  '*.token',
+  '*.secret',
+  '*.apiKey',
+  '*.authToken',
+  '*.streamToken',
+  'req.headers.authorization',
+  'req.headers["x-admin-key"]',
+  'req.headers["x-twilio-signature"]',
+];
+
+const PHONE_KEYS = new Set(['from', 'to', 'phoneNumber', 'caller', 'called', 'number']);
+
+export function createLogger(level = 'info', name = 'stateset-voice'): Logger {
+  return pino({
+    name,
+    level,
+    redact: { paths: SENSITIVE_PATHS, censor: '[redacted]' },
+    formatters: {
+      log(record) {
+        for (const key of Object.keys(record)) {
+          const value = record[key];
+          if (PHONE_KEYS.has(key) && typeof value === 'string') record[key] = maskPhoneNumber(value);
+        }
+        return record;
+      },
+    },
+  });
+}

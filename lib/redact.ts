@@ -1,0 +1,13 @@
+/** Masks that keep phone numbers and secrets out of logs and API lists. */
+
+/** `+15005550006` becomes `+1500***0006`: enough to tell calls apart, not to dial. */
+export function maskPhoneNumber(number: string | undefined | null): string | undefined {
+  if (!number) return undefined;
+  if (number.length <= 6) return '***';
+  return `${number.slice(0, 5)}***${number.slice(-4)}`;
+}
+
+/** Shows a secret's first characters only. */
+export function maskSecret(secret: string, visible = 4): string {
+  return `${secret.slice(0, visible)}${'*'.repeat(8)}`;
+}

@@ -1,0 +1,96 @@
+/**
+ * The media bridge's HTTP server. Twilio's WebSocket upgrade is checked before
+ * anything is opened: the signature over the stream URL as configured (wss
+ * scheme, public host), else 403 and no socket (C05).
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type { Logger } from '../lib/logger.js';
+import { computeSignature } from '../lib/twilio-signature.js';
+import { timingSafeEqual } from 'node:crypto';
+import { CallSession, type CallSessionDependencies } from './call-session.js';
+
+export interface MediaServerOptions extends CallSessionDependencies {
+  /** The stream URL Twilio is given, e.g. wss://voice.example.com/media-stream. */
+  streamUrl: string;
+  authToken: () => string;
+  /** Largest message accepted from Twilio; a 20 ms frame is well under 1 KiB. */
+  maxMessageBytes?: number;
+}
+
+export interface MediaServer {
+  server: Server;
+  sessions: Set<CallSession>;
+  close(): Promise<void>;
+}
+
+const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1_024;
+
+function refuseUpgrade(socket: Duplex, status: number, reason: string): void {
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+function signatureMatches(expected: string, given: string | undefined): boolean {
+  if (!given) return false;
+  const a = Buffer.from(expected);
+  const b = Buffer.from(given);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export function createMediaServer(options: MediaServerOptions): MediaServer {
+  const streamUrl = new URL(options.streamUrl);
+  const streamOrigin = `${streamUrl.protocol}//${streamUrl.host}`;
+  const sessions = new Set<CallSession>();
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES });
+
+  const server = createServer((request, response) => {
+    if (request.url === '/health/live') {
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      return;
+    }
+    response.writeHead(404).end();
+  });
+
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    const path = (request.url ?? '').split('?')[0];
+    if (path !== streamUrl.pathname) {
+      refuseUpgrade(socket, 404, 'Not Found');
+      return;
+    }
+    const expected = computeSignature(options.authToken(), `${streamOrigin}${request.url ?? ''}`);
+    const given = request.headers['x-twilio-signature'];
+    if (!signatureMatches(expected, Array.isArray(given) ? given[0] : given)) {
+      options.logger.warn('media stream upgrade refused: bad signature');
+      refuseUpgrade(socket, 403, 'Forbidden');
+      return;
+    }
+
+    sockets.handleUpgrade(request, socket, head, (twilio) => {
+      const session = new CallSession(twilio, options);
+      sessions.add(session);
+      twilio.on('message', (data, isBinary) => {
+        if (isBinary) return;
+        session.handleTwilioMessage(data.toString());
+      });
+      twilio.on('error', (error) => options.logger.warn({ err: error.message }, 'twilio socket error'));
+      twilio.on('close', () => {
+        session.handleTwilioClosed();
+        sessions.delete(session);
+      });
+    });
+  });
+
+  return {
+    server,
+    sessions,
+    close: () =>
+      new Promise((resolve) => {
+        for (const client of sockets.clients) client.terminate();
+        sockets.close();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

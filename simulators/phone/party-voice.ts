@@ -1,0 +1,117 @@
+/**
+ * What the remote party says, one 20 ms frame at a time. 'continuous' plays
+ * the recording straight through; 'polite' speaks one utterance at a time and
+ * waits for the agent's turn to end before the next, as a person would.
+ */
+import { FRAME_BYTES, FRAME_MS, MULAW_SILENCE } from '../audio.js';
+import type { PartyBehaviour, UtterancePlayedRecord } from './types.js';
+import { splitUtterances, type Utterance } from './utterances.js';
+
+/** With no agent greeting by then, the party speaks first. */
+export const FIRST_TURN_TIMEOUT_MS = 4_000;
+/** The agent's turn is over once its playback has been empty this long. */
+export const AGENT_TURN_END_SILENCE_MS = 600;
+
+export interface PlaybackView {
+  readonly queuedBytes: number;
+  readonly playedBytes: number;
+  idleForMs(nowStreamMs: number): number | null;
+}
+
+type PoliteState =
+  | { phase: 'waiting'; nextIndex: number; lastEndedAtStreamMs: number | null }
+  | { phase: 'speaking'; index: number; offsetBytes: number }
+  | { phase: 'done' };
+
+const SILENT_FRAME = Buffer.alloc(FRAME_BYTES, MULAW_SILENCE);
+
+export class PartyVoice {
+  /** When the party's audio ended (stream time), null while it still has something to say. */
+  audioEndedAtStreamMs: number | null = null;
+
+  private readonly audio: Buffer;
+  private readonly utterances: Utterance[];
+  private readonly startDelayMs: number;
+  private readonly isPolite: boolean;
+  private state: PoliteState = { phase: 'waiting', nextIndex: 0, lastEndedAtStreamMs: null };
+
+  constructor(
+    party: PartyBehaviour,
+    private readonly played: UtterancePlayedRecord[],
+  ) {
+    this.audio = party.audio ?? Buffer.alloc(0);
+    this.startDelayMs = party.startDelayMs ?? 0;
+    // An answering machine plays its greeting regardless of the agent.
+    this.isPolite = (party.speech ?? 'polite') === 'polite' && party.answer !== 'machine';
+    const whole = { startByte: 0, endByte: this.audio.length, startMs: 0, endMs: 0 };
+    this.utterances = this.isPolite ? splitUtterances(this.audio) : [whole];
+    if (this.audio.length === 0 || this.utterances.length === 0) this.state = { phase: 'done' };
+  }
+
+  /** The frame whose 20 ms end at `nowStreamMs`. */
+  nextFrame(nowStreamMs: number, playback: PlaybackView): Buffer {
+    if (this.state.phase === 'done') {
+      this.audioEndedAtStreamMs ??= Math.max(nowStreamMs, this.startDelayMs);
+      return SILENT_FRAME;
+    }
+    if (this.state.phase === 'waiting') {
+      if (!this.isReadyToSpeak(this.state, nowStreamMs, playback)) return SILENT_FRAME;
+      this.state = { phase: 'speaking', index: this.state.nextIndex, offsetBytes: 0 };
+      this.played.push({
+        index: this.state.index,
+        startedAtStreamMs: nowStreamMs - FRAME_MS,
+        endedAtStreamMs: null,
+      });
+    }
+    return this.speakFrame(this.state, nowStreamMs);
+  }
+
+  private isReadyToSpeak(
+    state: Extract<PoliteState, { phase: 'waiting' }>,
+    nowStreamMs: number,
+    playback: PlaybackView,
+  ): boolean {
+    const frameStartMs = nowStreamMs - FRAME_MS;
+    if (frameStartMs < this.startDelayMs) return false;
+    if (!this.isPolite) return true;
+
+    const idleMs = playback.idleForMs(nowStreamMs);
+    const agentTurnOver = idleMs !== null && idleMs >= AGENT_TURN_END_SILENCE_MS;
+    if (state.lastEndedAtStreamMs === null) {
+      const agentSilent = playback.queuedBytes === 0 && playback.playedBytes === 0;
+      return agentTurnOver || (agentSilent && frameStartMs >= FIRST_TURN_TIMEOUT_MS);
+    }
+
+    const previous = this.utterances[state.nextIndex - 1];
+    const next = this.utterances[state.nextIndex];
+    const recordedPauseMs = previous && next ? next.startMs - previous.endMs : 0;
+    if (frameStartMs - state.lastEndedAtStreamMs < recordedPauseMs) return false;
+    return idleMs === null || agentTurnOver;
+  }
+
+  private speakFrame(state: Extract<PoliteState, { phase: 'speaking' }>, nowStreamMs: number) {
+    const utterance = this.utterances[state.index];
+    if (!utterance) return SILENT_FRAME;
+    const start = utterance.startByte + state.offsetBytes;
+    const end = Math.min(start + FRAME_BYTES, utterance.endByte);
+    const frame = Buffer.alloc(FRAME_BYTES, MULAW_SILENCE);
+    this.audio.copy(frame, 0, start, end);
+    state.offsetBytes += end - start;
+
+    if (utterance.startByte + state.offsetBytes >= utterance.endByte) {
+      this.finishUtterance(state.index, nowStreamMs);
+    }
+    return frame;
+  }
+
+  private finishUtterance(index: number, nowStreamMs: number): void {
+    const record = this.played.at(-1);
+    if (record) record.endedAtStreamMs = nowStreamMs;
+    if (index + 1 < this.utterances.length) {
+      this.state = { phase: 'waiting', nextIndex: index + 1, lastEndedAtStreamMs: nowStreamMs };
+      return;
+    }
+    this.state = { phase: 'done' };
+    this.audioEndedAtStreamMs = nowStreamMs;
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * A scenario scripts what the simulated model says and calls. It is plain
+ * code over a small session interface, so each test can write its own.
+ */
+import type { SessionConfig } from './session-config.js';
+
+export interface ResponseRequest {
+  source: 'client' | 'vad';
+  /** Zero-based index of the latest committed utterance; undefined before the first. */
+  utteranceIndex?: number;
+  /** `response.instructions` of a client `response.create`. */
+  instructions?: string;
+}
+
+export type ResponseItemPlan =
+  { say: string; durationMs?: number } | { call: string; arguments: unknown };
+
+export interface ResponsePlan {
+  items: ResponseItemPlan[];
+  /** Send one more audio delta after `speech_started` before cancelling (case C07). */
+  extraDeltaAfterSpeechStart?: boolean;
+  /** Send `response.function_call_arguments.done` twice for each call (case C09). */
+  repeatArgumentsDone?: boolean;
+}
+
+export interface ScenarioSession {
+  readonly config: SessionConfig;
+  /** Transcript of the k-th utterance (zero-based). */
+  callerLines: string[];
+  onResponseRequested(handler: (request: ResponseRequest) => ResponsePlan | undefined): void;
+  onFunctionOutput(handler: (callId: string, output: string) => void): void;
+  /** Starts a response now (server-initiated); queued if one is active. */
+  respond(plan: ResponsePlan): void;
+}
+
+export type ScenarioFactory = (session: ScenarioSession) => void;

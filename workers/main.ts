@@ -1,0 +1,42 @@
+/** Entry point of the worker process. */
+import { openDatabase } from '../db/database.js';
+import { createOpenAIClient, createTwilioClient } from '../lib/clients.js';
+import { loadConfigOrExit } from '../lib/config.js';
+import { createLogger } from '../lib/logger.js';
+import { createSecretBox, masterKeyId } from '../lib/secret-box.js';
+import { connectWorker, installTemporalLogging } from '../lib/temporal.js';
+import { createCallWorker } from './worker.js';
+
+const config = loadConfigOrExit();
+const logger = createLogger(config.logLevel, 'worker');
+installTemporalLogging(logger);
+
+if (!config.database.url) {
+  logger.fatal('DATABASE_URL is required for the worker (npm start sets it for the embedded database)');
+  process.exit(78);
+}
+const db = openDatabase({ url: config.database.url, poolMax: config.database.poolMax, connectTimeoutMs: config.database.connectTimeoutMs }, logger);
+const keyId = masterKeyId(config.secretsMasterKey);
+
+const worker = await createCallWorker({
+  connection: await connectWorker(config),
+  namespace: config.temporal.namespace,
+  taskQueue: config.temporal.taskQueue,
+  workflowBundlePath: config.temporal.workflowBundlePath,
+  dependencies: {
+    db,
+    twilio: createTwilioClient(config),
+    openai: createOpenAIClient(config),
+    secrets: createSecretBox({ [keyId]: config.secretsMasterKey }, keyId),
+    publicUrl: config.api.publicUrl,
+    streamUrl: config.media.streamUrl,
+    streamTokenSecret: config.media.streamTokenSecret,
+    evaluationModel: config.openai.evaluationModel,
+    allowInsecureToolUrls: config.env !== 'production',
+  },
+});
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => worker.shutdown());
+logger.info({ taskQueue: config.temporal.taskQueue }, 'worker started');
+await worker.run();
+await db.close();

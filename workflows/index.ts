@@ -1,0 +1,2 @@
+/** The workflows the worker hosts. */
+export { callWorkflow } from './call.js';
