@@ -172,6 +172,7 @@ export class CallSession {
   private setStatus(status: CallStatus): void {
     this.call.status = status;
     logCallEvent(this.call, 'status', { status });
+    this.options.logger.info({ status }, 'simulated call status');
   }
 
   /** Starts the call's life once; a call ended before it started simply has none. */

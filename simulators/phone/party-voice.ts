@@ -11,6 +11,8 @@ import { splitUtterances, type Utterance } from './utterances.js';
 export const FIRST_TURN_TIMEOUT_MS = 4_000;
 /** The agent's turn is over once its playback has been empty this long. */
 export const AGENT_TURN_END_SILENCE_MS = 600;
+/** A person leaves room for a reply after each utterance (longer than the VAD's end-of-turn wait). */
+export const DEFAULT_TURN_GAP_MS = 1_800;
 
 export interface PlaybackView {
   readonly queuedBytes: number;
@@ -33,6 +35,7 @@ export class PartyVoice {
   private readonly utterances: Utterance[];
   private readonly startDelayMs: number;
   private readonly isPolite: boolean;
+  private readonly turnGapMs: number;
   private state: PoliteState = { phase: 'waiting', nextIndex: 0, lastEndedAtStreamMs: null };
 
   constructor(
@@ -41,6 +44,7 @@ export class PartyVoice {
   ) {
     this.audio = party.audio ?? Buffer.alloc(0);
     this.startDelayMs = party.startDelayMs ?? 0;
+    this.turnGapMs = party.turnGapMs ?? DEFAULT_TURN_GAP_MS;
     // An answering machine plays its greeting regardless of the agent.
     this.isPolite = (party.speech ?? 'polite') === 'polite' && party.answer !== 'machine';
     const whole = { startByte: 0, endByte: this.audio.length, startMs: 0, endMs: 0 };
@@ -85,7 +89,7 @@ export class PartyVoice {
     const previous = this.utterances[state.nextIndex - 1];
     const next = this.utterances[state.nextIndex];
     const recordedPauseMs = previous && next ? next.startMs - previous.endMs : 0;
-    if (frameStartMs - state.lastEndedAtStreamMs < recordedPauseMs) return false;
+    if (frameStartMs - state.lastEndedAtStreamMs < Math.max(recordedPauseMs, this.turnGapMs)) return false;
     return idleMs === null || agentTurnOver;
   }
 

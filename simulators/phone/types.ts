@@ -15,6 +15,8 @@ export interface PartyBehaviour {
   audio?: Buffer;
   /** 'polite' takes turns with the agent; 'continuous' plays straight through. */
   speech?: 'polite' | 'continuous';
+  /** 'polite' only: the least pause after each utterance, room for a reply; default 1_800. */
+  turnGapMs?: number;
   /** After the stream's `start`, before the party may speak; default 0. */
   startDelayMs?: number;
   /** If set, the party hangs up this long after its audio ends. */

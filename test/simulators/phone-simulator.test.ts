@@ -17,6 +17,7 @@ import {
   startPhoneSimulator,
   type PhoneSimulator,
 } from '../../simulators/phone/index.js';
+import { parseTwiml, TwimlError } from '../../simulators/phone/twiml.js';
 import {
   signTwilioRequest,
   startBridge,
@@ -141,6 +142,34 @@ describe('signatures and REST errors', () => {
       status: 400,
     });
     await assert.rejects(client.calls(`CA${'0'.repeat(32)}`).fetch(), { status: 404, code: 20404 });
+  });
+});
+
+describe('TwiML', () => {
+  test('reads entities, comments and parameters, and records verbs it does not perform', () => {
+    const verbs = parseTwiml(
+      `<?xml version="1.0" encoding="UTF-8"?>
+      <Response><!-- greeting --><Say voice="alice">Fish &amp; chips &#x2014; now</Say>
+        <Connect action="/next"><Stream url="wss://bridge.test/s"><Parameter name="k" value="a&quot;b"/></Stream></Connect>
+        <Dial>+15005550111</Dial><Pause length="2"/><Hangup/></Response>`,
+    );
+    assert.deepEqual(verbs, [
+      { verb: 'Say', text: 'Fish & chips \u2014 now' },
+      {
+        verb: 'Connect',
+        action: '/next',
+        method: 'POST',
+        stream: { url: 'wss://bridge.test/s', name: undefined, parameters: { k: 'a"b' } },
+      },
+      { verb: 'Ignored', name: 'Dial', detail: '+15005550111' },
+      { verb: 'Pause', lengthSec: 2 },
+      { verb: 'Hangup' },
+    ]);
+    assert.throws(() => parseTwiml('<Response><Say>open</Response>'), TwimlError);
+    assert.throws(
+      () => parseTwiml('<Response><Connect><Stream url="http://x"/></Connect></Response>'),
+      TwimlError,
+    );
   });
 });
 
