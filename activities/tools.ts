@@ -42,19 +42,15 @@ function runBuiltin(name: string, args: Record<string, unknown>): ToolResult {
 }
 
 async function readCapped(response: Response): Promise<string> {
-  const reader = response.body?.getReader();
-  if (!reader) return '';
+  if (!response.body) return '';
   const chunks: Uint8Array[] = [];
   let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
+  for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+    total += chunk.byteLength;
     if (total > MAX_RESPONSE_BYTES) {
-      await reader.cancel();
       throw ApplicationFailure.nonRetryable(`tool response over ${MAX_RESPONSE_BYTES} bytes`, TOOL_REJECTED);
     }
-    chunks.push(value);
+    chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
 }

@@ -57,7 +57,7 @@ export function renderErrors(logger: Logger): ErrorRequestHandler {
       if (error instanceof RateLimitError || error instanceof DependencyUnavailableError) {
         response.setHeader('retry-after', String(error.retryAfterSec));
       }
-      if (error.status >= 500) logger.warn({ requestId, code: error.code, err: String(error.cause ?? '') }, 'dependency unavailable');
+      if (error.status >= 500) logger.warn({ requestId, code: error.code, err: error.cause instanceof Error ? error.cause.message : undefined }, 'dependency unavailable');
       response.status(error.status).json(errorBody(error.code, error.message, requestId, error.details));
       return;
     }

@@ -6,7 +6,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import type { Logger } from '../lib/logger.js';
 import { computeSignature } from '../lib/twilio-signature.js';
 import { timingSafeEqual } from 'node:crypto';
 import { CallSession, type CallSessionDependencies } from './call-session.js';
@@ -72,7 +71,7 @@ export function createMediaServer(options: MediaServerOptions): MediaServer {
       sessions.add(session);
       twilio.on('message', (data, isBinary) => {
         if (isBinary) return;
-        session.handleTwilioMessage(data.toString());
+        session.handleTwilioMessage(Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(data as Buffer[]).toString('utf8'));
       });
       twilio.on('error', (error) => options.logger.warn({ err: error.message }, 'twilio socket error'));
       twilio.on('close', () => {

@@ -27,7 +27,7 @@ export function printCallRecord(record: Record<string, unknown>, say: (line: str
 
   say('');
   say(`call        ${String(record.id)} (${String(record.direction)})`);
-  say(`status      ${String(record.status)}, duration ${String(record.duration_sec ?? '?')} s, ended by ${String(record.end_reason)}`);
+  say(`status      ${String(record.status)}, duration ${typeof record.duration_sec === 'number' ? record.duration_sec : '?'} s, ended by ${String(record.end_reason)}`);
   say(`agent       ${String(record.agent_version_id)} (${String(record.version_reason)})`);
   say(`workflow    ${String(record.workflow_id)}`);
   say(`temporal ui ${String(record.temporal_ui_url)}`);

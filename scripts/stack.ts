@@ -53,13 +53,20 @@ export interface StackOptions {
   parties?: Record<string, PartyBehaviour>;
   environment?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
+  /** Twilio account and the public URLs it signs (the signature tests use the cases' values). */
+  twilioAccountSid?: string;
+  twilioAuthToken?: string;
+  publicUrl?: string;
+  mediaStreamUrl?: string;
 }
 
 export interface Stack {
   config: Config;
   db: Database;
   databaseUrl: string;
+  /** Where the api and the bridge listen (the public URLs may differ, as behind a proxy). */
   apiUrl: string;
+  mediaUrl: string;
   temporal: { address: string; uiUrl: string; source: string; server?: DevServer };
   phone: PhoneSimulator;
   model: RealtimeSimulator;
@@ -163,8 +170,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       temporal = { address: server.address, uiUrl: server.uiUrl ?? 'http://localhost:8233', source: server.source, server };
     }
 
-    const accountSid = `AC${randomBytes(16).toString('hex')}`;
-    const authToken = randomBytes(16).toString('hex');
+    const accountSid = options.twilioAccountSid ?? `AC${randomBytes(16).toString('hex')}`;
+    const authToken = options.twilioAuthToken ?? randomBytes(16).toString('hex');
     const openaiKey = `sk-sim-${randomBytes(12).toString('hex')}`;
     const toolSecret = randomBytes(24).toString('base64url');
 
@@ -182,8 +189,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       LOG_LEVEL: options.logLevel ?? 'warn',
       API_PORT: String(apiPort),
       MEDIA_PORT: String(mediaPort),
-      PUBLIC_URL: `http://localhost:${apiPort}`,
-      MEDIA_STREAM_URL: `ws://localhost:${mediaPort}/media-stream`,
+      PUBLIC_URL: options.publicUrl ?? `http://localhost:${apiPort}`,
+      MEDIA_STREAM_URL: options.mediaStreamUrl ?? `ws://localhost:${mediaPort}/media-stream`,
       STREAM_TOKEN_SECRET: randomBytes(32).toString('hex'),
       DATABASE_URL: databaseUrl,
       TEMPORAL_ADDRESS: temporal.address,
@@ -240,7 +247,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       await running;
     });
 
-    const calls = createCallGateway(async () => client, config.temporal.taskQueue);
+    const calls = createCallGateway(() => Promise.resolve(client), config.temporal.taskQueue);
     const api = createApp({ config, db, calls, logger });
     const apiHttp = await new Promise<Server>((resolve, reject) => {
       const server = api.listen(apiPort, '127.0.0.1', () => resolve(server));
@@ -264,7 +271,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       config,
       db,
       databaseUrl,
-      apiUrl: config.api.publicUrl,
+      apiUrl: `http://localhost:${apiPort}`,
+      mediaUrl: `ws://localhost:${mediaPort}/media-stream`,
       temporal,
       phone,
       model,

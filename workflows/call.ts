@@ -67,7 +67,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
   let status: CallStatus = input.direction === 'inbound' ? 'ringing' : 'queued';
   let callSid = input.callSid;
   let phase: CallStateView['phase'] = 'routing';
-  let version: ResolvedAgentVersion | undefined;
+  let version: ResolvedAgentVersion | undefined = undefined;
   let streamSid: string | undefined;
   let durationSec: number | null = null;
   let hangUpReason: string | undefined;

@@ -10,7 +10,6 @@ import { maskPhoneNumber } from '../../lib/redact.js';
 import { mintStreamToken } from '../../lib/stream-token.js';
 import { connectStreamTwiml, politeHangupTwiml } from '../../lib/twiml.js';
 import { callWorkflowId, inboundCallId } from '../../workflows/ids.js';
-import type { CallStatus } from '../../workflows/types.js';
 import type { CallGateway } from '../call-gateway.js';
 import { route } from '../http.js';
 import { formOf, readRawBody, verifyTwilioSignature } from './verify.js';
@@ -34,7 +33,8 @@ const phone = z.string().min(1).max(32);
 const incomingCallForm = z.object({
   CallSid: callSid,
   AccountSid: z.string().regex(/^AC[0-9a-f]{32}$/),
-  From: phone,
+  // Withheld caller ids arrive empty or as words like 'anonymous'; the call is still taken.
+  From: phone.optional().default('anonymous'),
   To: phone,
 });
 
@@ -135,7 +135,7 @@ export function twilioRouter(deps: TwilioRouteDependencies): Router {
       }
       const outcome = await deps.calls.signalStatus(callId, {
         callSid: form.data.CallSid,
-        status: form.data.CallStatus as CallStatus,
+        status: form.data.CallStatus,
         durationSec: form.data.CallDuration,
         sequenceNumber: form.data.SequenceNumber,
         answeredBy: form.data.AnsweredBy,

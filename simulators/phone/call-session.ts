@@ -164,7 +164,7 @@ export class CallSession {
     logCallEvent(call, 'ended', { endedBy: outcome.endedBy });
 
     if (this.maxCallTimer) clearTimeout(this.maxCallTimer);
-    this.start(async () => undefined);
+    this.start(() => Promise.resolve());
     this.endControl.abort();
     this.callbacks.notify('completed');
   }

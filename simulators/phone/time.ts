@@ -17,14 +17,14 @@ const MAX_TIMER_MS = 2_147_483_647;
 export function sleepUnlessAborted(durationMs: number, signal: AbortSignal): Promise<boolean> {
   if (signal.aborted) return Promise.resolve(false);
   return new Promise((resolve) => {
-    let timer: NodeJS.Timeout | undefined;
+    const timers: { pending?: NodeJS.Timeout } = {};
     const onAbort = () => {
-      clearTimeout(timer);
+      clearTimeout(timers.pending);
       resolve(false);
     };
     signal.addEventListener('abort', onAbort, { once: true });
     if (durationMs > MAX_TIMER_MS) return;
-    timer = setTimeout(() => {
+    timers.pending = setTimeout(() => {
       signal.removeEventListener('abort', onAbort);
       resolve(true);
     }, durationMs);

@@ -59,7 +59,7 @@ export class ModelSession {
     });
     this.scenario = this.createScenarioSession();
 
-    socket.on('message', (data) => this.receive(data.toString()));
+    socket.on('message', (data: Buffer) => this.receive(data.toString('utf8')));
     socket.on('close', (code) => this.handleClose(code));
     // A protocol violation by the peer ends in 'close' too; the listener keeps it from throwing.
     socket.on('error', () => undefined);

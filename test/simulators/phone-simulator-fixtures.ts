@@ -6,7 +6,8 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import WebSocket, { WebSocketServer } from 'ws';
+import type WebSocket from 'ws';
+import { WebSocketServer } from 'ws';
 import { z } from 'zod';
 
 export interface ReceivedWebhook {
@@ -142,7 +143,7 @@ function wrapSocket(ws: WebSocket, signature: string): BridgeConnection {
   const messages: StreamMessage[] = [];
   const listeners = new Set<() => void>();
   ws.on('message', (data) => {
-    const parsed = streamMessageSchema.parse(JSON.parse(String(data)));
+    const parsed = streamMessageSchema.parse(JSON.parse((data as Buffer).toString('utf8')));
     const message: StreamMessage = { ...parsed, receivedAtMs: performance.now() };
     messages.push(message);
     for (const listener of listeners) listener();

@@ -50,11 +50,12 @@ after(async () => {
   await receiver.close();
 });
 
-function streamTwiml(parameters: Record<string, string> = {}, afterConnect = '') {
+function streamTwiml(parameters: Record<string, string> = {}, around = { before: '', after: '' }) {
   const parameterXml = Object.entries(parameters)
     .map(([name, value]) => `<Parameter name="${name}" value="${escapeXml(value)}"/>`)
     .join('');
-  return `<Response><Connect><Stream url="${bridge.url}">${parameterXml}</Stream></Connect>${afterConnect}</Response>`;
+  const connect = `<Connect><Stream url="${bridge.url}">${parameterXml}</Stream></Connect>`;
+  return `<Response>${around.before}${connect}${around.after}</Response>`;
 }
 
 function escapeXml(text: string): string {
@@ -297,9 +298,8 @@ describe('an outbound call through the twilio client', () => {
     sim.setParty(to, { answer: 'machine', audio: synthesizeTone(400), ringMs: 50 });
     receiver.onRequest((webhook) => {
       if (webhook.path === '/voice/machine') {
-        return {
-          body: `<Response><Connect action="/voice/after-stream"><Stream url="${bridge.url}"/></Connect><Say>never said</Say></Response>`,
-        };
+        const connect = `<Connect action="/voice/after-stream"><Stream url="${bridge.url}"/></Connect>`;
+        return { body: `<Response>${connect}<Say>never said</Say></Response>` };
       }
       if (webhook.path === '/voice/after-stream')
         return { body: '<Response><Redirect>/voice/final</Redirect></Response>' };
@@ -461,7 +461,10 @@ describe('an inbound call', () => {
     receiver.onRequest((webhook) =>
       webhook.path === '/incoming'
         ? {
-            body: `<Response><Say>Hi</Say>${streamTwiml({ callId: 'in-1' }).slice('<Response>'.length, -'</Response>'.length)}<Say>Goodbye</Say></Response>`,
+            body: streamTwiml(
+              { callId: 'in-1' },
+              { before: '<Say>Hi</Say>', after: '<Say>Goodbye</Say>' },
+            ),
           }
         : undefined,
     );
