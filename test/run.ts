@@ -65,6 +65,12 @@ async function main(): Promise<number> {
   return new Promise((done) => child.once('exit', (code) => done(code ?? 1)));
 }
 
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void Promise.allSettled(stops.map((stop) => stop())).then(() => process.exit(130));
+  });
+}
+
 let exitCode = 1;
 try {
   exitCode = await main();

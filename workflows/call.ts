@@ -227,7 +227,8 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
     if (!settled) moveStatus('completed');
   }
   // The bridge sends the last turns as the stream stops; give it a moment to finish.
-  await condition(() => streamSid === undefined, MEDIA_SETTLE_MS);
+  const streamClosed = await condition(() => streamSid === undefined, MEDIA_SETTLE_MS);
+  if (!streamClosed) streamSid = undefined; // the bridge is gone; nothing more will arrive
   await flushing;
 
   // Wrap-up: the record, then the evaluation (which never blocks the record).
