@@ -9,13 +9,15 @@ import {
   type CallProgress,
 } from '../db/calls.js';
 import type { Database } from '../db/database.js';
+import { findPhoneRouteById } from '../db/phone-routes.js';
 import {
   findAgentVersion,
   findLatestApprovedVersion,
   findPhoneRouteForAgent,
   type AgentVersionRow,
+  type PhoneRouteRow,
 } from '../db/tenants.js';
-import { pickVersion } from '../lib/rollout.js';
+import { pickVersionFor } from '../lib/rollout.js';
 import type { ResolvedAgentVersion, ToolResult, TranscriptTurn } from '../workflows/types.js';
 
 /** Failure type the workflow and API branch on: no approved version can take the call. */
@@ -30,11 +32,25 @@ function resolved(row: AgentVersionRow, reason: string): ResolvedAgentVersion {
 }
 
 export function createDatabaseActivities(db: Database) {
+  /** The named route when it routes this agent, else the agent's first route. */
+  async function routeFor(
+    tenantId: string,
+    agentId: string,
+    routeId?: string,
+  ): Promise<PhoneRouteRow | undefined> {
+    if (routeId) {
+      const named = await findPhoneRouteById(db, routeId);
+      if (named && named.tenant_id === tenantId && named.agent_id === agentId) return named;
+    }
+    return findPhoneRouteForAgent(db, tenantId, agentId);
+  }
+
   return {
     async resolveAgentVersion(input: {
       tenantId: string;
       agentVersionId?: string;
       agentId?: string;
+      phoneRouteId?: string;
       callerNumber: string;
     }): Promise<ResolvedAgentVersion> {
       if (input.agentVersionId) {
@@ -44,11 +60,15 @@ export function createDatabaseActivities(db: Database) {
       }
       if (!input.agentId) throw unavailable('no agent given');
 
-      const route = await findPhoneRouteForAgent(db, input.tenantId, input.agentId);
-      const picked = route ? pickVersion(route.rollout, route.id, input.callerNumber) : undefined;
-      if (picked) {
-        const row = await findAgentVersion(db, input.tenantId, picked);
-        if (row?.status === 'approved') return resolved(row, `rollout on route ${route?.id} (sticky per caller)`);
+      const route = await routeFor(input.tenantId, input.agentId, input.phoneRouteId);
+      const picked = route ? pickVersionFor(route.rollout, route.id, input.callerNumber) : undefined;
+      if (route && picked) {
+        const row = await findAgentVersion(db, input.tenantId, picked.agentVersionId);
+        if (row?.status === 'approved') {
+          const bucket = `caller bucket ${picked.bucket}/10000`;
+          const share = `weight ${picked.weight} of ${picked.totalWeight}`;
+          return resolved(row, `rollout on route ${route.id}: ${bucket}, ${share}`);
+        }
       }
       const latest = await findLatestApprovedVersion(db, input.tenantId, input.agentId);
       if (!latest) throw unavailable('the agent has no approved version');

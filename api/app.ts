@@ -3,10 +3,16 @@ import express, { type Express } from 'express';
 import type { Database } from '../db/database.js';
 import type { Config } from '../lib/config.js';
 import type { Logger } from '../lib/logger.js';
+import { secretBoxFromConfig } from '../lib/secret-box.js';
+import { adminRouter } from './admin/router.js';
 import type { CallGateway } from './call-gateway.js';
 import { callsRouter } from './calls/router.js';
+import { docsRouter } from './docs.js';
 import { healthRouter } from './health.js';
 import { assignRequestId, notFoundHandler, renderErrors } from './http.js';
+import { buildApiDocuments } from './openapi/documents.js';
+import { createRequestLimits, limitRequestsPerAddress } from './rate-limits.js';
+import { twilioAuthTokens } from './twilio/account-tokens.js';
 import { twilioRouter } from './twilio/router.js';
 
 export interface ApiDependencies {
@@ -20,6 +26,7 @@ const MAX_JSON_BYTES = 64 * 1_024;
 
 export function createApp(deps: ApiDependencies): Express {
   const { config } = deps;
+  const secrets = secretBoxFromConfig(config);
   const app = express();
   app.disable('x-powered-by');
   app.use(assignRequestId);
@@ -33,11 +40,18 @@ export function createApp(deps: ApiDependencies): Express {
       publicUrl: config.api.publicUrl,
       streamUrl: config.media.streamUrl,
       streamTokenSecret: config.media.streamTokenSecret,
-      authToken: () => config.twilio.authToken,
+      authTokens: twilioAuthTokens(deps.db, secrets, config.twilio),
     }),
   );
 
+  // Twilio's webhooks above come from Twilio's many addresses; everything below is limited.
+  app.use(limitRequestsPerAddress(createRequestLimits(config.api.requestsPerMinutePerAddress)));
+  app.use(docsRouter(buildApiDocuments(config.api.publicUrl)));
   app.use(express.json({ limit: MAX_JSON_BYTES }));
+  app.use(
+    '/api/v1/admin',
+    adminRouter({ db: deps.db, secrets, logger: deps.logger, adminApiKey: config.adminApiKey }),
+  );
   app.use(
     '/api/v1',
     callsRouter({

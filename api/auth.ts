@@ -1,9 +1,11 @@
 /** Tenant bearer-key authentication. Admin keys have their own middleware. */
 import type { RequestHandler } from 'express';
 import type { Database } from '../db/database.js';
+import { touchApiKey } from '../db/api-keys.js';
 import { findApiKeyByPrefix, findTenant } from '../db/tenants.js';
 import { keyMatchesHash, parseApiKeyPrefix, type ApiKeyScope } from '../lib/api-keys.js';
 import { ForbiddenError, UnauthenticatedError } from '../lib/errors.js';
+import { limitTenantRequests } from './rate-limits.js';
 
 export interface TenantPrincipal {
   tenantId: string;
@@ -42,6 +44,8 @@ export function requireTenantKey(db: Database, scope: ApiKeyScope): RequestHandl
 
       const tenant = await findTenant(db, row.tenant_id);
       if (!tenant || tenant.status !== 'active') throw new ForbiddenError('the tenant is suspended');
+      limitTenantRequests(request, tenant.id, tenant.requests_per_minute);
+      await touchApiKey(db, row.id);
       request.tenant = { tenantId: row.tenant_id, keyId: row.id, scopes: row.scopes };
     }
   };

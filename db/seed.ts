@@ -1,13 +1,19 @@
 /**
- * The demo tenant: a key, an agent with an approved version, a phone route and
- * a tool signing secret. Used by the demo and the tests; idempotent by name.
+ * The demo tenant, built through the governance services the admin API uses:
+ * a tenant and key, an agent whose version is written by one actor and
+ * approved by another, a phone route with a rollout policy, and the tool
+ * signing secret, each step in the audit log. Used by the demo and the tests.
  */
-import { upsertCredential } from './credentials.js';
+import { agentVersionConfig } from '../api/admin/agent-versions/config-schema.js';
+import { createAgentVersion, moveAgentVersion } from '../api/admin/agent-versions/service.js';
+import { createAgent } from '../api/admin/agents/service.js';
+import { issueApiKey } from '../api/admin/api-keys/service.js';
+import type { GovernanceContext } from '../api/admin/context.js';
+import { createCredential } from '../api/admin/credentials/service.js';
+import { createPhoneRoute } from '../api/admin/phone-routes/service.js';
+import { createTenant } from '../api/admin/tenants/service.js';
 import type { Database } from './database.js';
-import { insertApiKey, insertTenant } from './tenants.js';
-import { generateApiKey, API_KEY_SCOPES } from '../lib/api-keys.js';
-import { newId } from '../lib/ids.js';
-import { maskSecret } from '../lib/redact.js';
+import { API_KEY_SCOPES } from '../lib/api-keys.js';
 import type { SecretBox } from '../lib/secret-box.js';
 import type { AgentVersionConfig } from '../workflows/types.js';
 
@@ -62,49 +68,49 @@ export function demoAgentConfig(toolWebhookUrl: string): AgentVersionConfig {
   };
 }
 
+/** The seed acts as three people, so the approval gate is passed the way it is in production. */
+const SEED_AUTHOR = { name: 'seed:author', key: 'seed' };
+const SEED_APPROVER = { name: 'seed:approver', key: 'seed' };
+const SEED_OPERATOR = { name: 'seed:operator', key: 'seed' };
+
 export async function seedDemoTenant(db: Database, secrets: SecretBox, options: SeedOptions): Promise<SeededTenant> {
-  const tenantId = newId('ten');
-  const agentId = newId('agt');
-  const agentVersionId = newId('ver');
-  const key = generateApiKey();
+  const as = (actor: GovernanceContext['actor']): GovernanceContext => ({ db, secrets, actor });
   const agentKey = 'demo-agent';
 
-  await db.transaction(async (client) => {
-    await insertTenant(client, { id: tenantId, name: options.tenantName });
-    await insertApiKey(client, {
-      id: newId('key'),
-      tenantId,
-      prefix: key.prefix,
-      hash: key.hash,
-      scopes: [...API_KEY_SCOPES],
-    });
-    await client.query('INSERT INTO agents (id, tenant_id, key, name) VALUES ($1, $2, $3, $4)', [
-      agentId,
-      tenantId,
-      agentKey,
-      'Demo agent',
-    ]);
-    await client.query(
-      `INSERT INTO agent_versions (id, tenant_id, agent_id, version, status, config, created_by,
-         submitted_at, decided_by, decided_at, decision_reason)
-       VALUES ($1, $2, $3, 1, 'approved', $4, 'seed:author', now(), 'seed:approver', now(), 'demo seed')`,
-      [agentVersionId, tenantId, agentId, JSON.stringify(demoAgentConfig(options.toolWebhookUrl))],
-    );
-    await client.query(
-      `INSERT INTO phone_routes (id, tenant_id, phone_number, agent_id, rollout, launch_owner)
-       VALUES ($1, $2, $3, $4, $5, 'seed')`,
-      [newId('route'), tenantId, options.phoneNumber, agentId, { weights: [{ agent_version_id: agentVersionId, weight: 100 }] }],
-    );
-    await upsertCredential(client, {
-      id: newId('key'),
-      tenantId,
-      kind: 'tool_webhook',
-      name: 'default',
-      ciphertext: secrets.seal(options.toolSecret),
-      key_id: secrets.keyId,
-      masked: maskSecret(options.toolSecret),
-    });
+  const tenant = await createTenant(as(SEED_OPERATOR), { name: options.tenantName });
+  const key = await issueApiKey(as(SEED_OPERATOR), tenant.id, { name: 'demo', scopes: [...API_KEY_SCOPES] });
+  const agent = await createAgent(as(SEED_OPERATOR), {
+    tenant_id: tenant.id,
+    key: agentKey,
+    name: 'Demo agent',
   });
 
-  return { tenantId, apiKey: key.key, agentId, agentKey, agentVersionId, phoneNumber: options.phoneNumber };
+  // Validated by the same schema as a version written through the admin API.
+  const config = agentVersionConfig.parse(demoAgentConfig(options.toolWebhookUrl));
+  const draft = await createAgentVersion(as(SEED_AUTHOR), agent.id, config);
+  await moveAgentVersion(as(SEED_AUTHOR), agent.id, draft.id, { kind: 'submit', note: 'demo agent' });
+  await moveAgentVersion(as(SEED_APPROVER), agent.id, draft.id, { kind: 'approve', reason: 'demo seed' });
+
+  await createPhoneRoute(as(SEED_OPERATOR), {
+    tenant_id: tenant.id,
+    phone_number: options.phoneNumber,
+    agent_id: agent.id,
+    launch_owner: SEED_OPERATOR.name,
+    rollout: { weights: [{ agent_version_id: draft.id, weight: 100 }] },
+  });
+  await createCredential(as(SEED_OPERATOR), {
+    kind: 'tool_webhook',
+    tenant_id: tenant.id,
+    name: 'default',
+    secret: options.toolSecret,
+  });
+
+  return {
+    tenantId: tenant.id,
+    apiKey: key.key,
+    agentId: agent.id,
+    agentKey,
+    agentVersionId: draft.id,
+    phoneNumber: options.phoneNumber,
+  };
 }

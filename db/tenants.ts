@@ -9,7 +9,9 @@ export interface TenantRow {
   status: 'active' | 'suspended';
   max_concurrent_calls: number;
   calls_per_minute: number;
+  requests_per_minute: number;
   created_at: Date;
+  updated_at: Date;
 }
 
 export interface ApiKeyRow {
@@ -30,13 +32,74 @@ export async function findApiKeyByPrefix(db: Database, prefix: string): Promise<
   return result.rows[0];
 }
 
-export async function findTenant(db: Database, tenantId: string): Promise<TenantRow | undefined> {
+export async function findTenant(db: Queryable, tenantId: string): Promise<TenantRow | undefined> {
   const result = await db.query<TenantRow>('SELECT * FROM tenants WHERE id = $1', [tenantId]);
   return result.rows[0];
 }
 
-export async function insertTenant(db: Queryable, tenant: { id: string; name: string }): Promise<void> {
-  await db.query('INSERT INTO tenants (id, name) VALUES ($1, $2)', [tenant.id, tenant.name]);
+export interface TenantLimits {
+  max_concurrent_calls: number;
+  calls_per_minute: number;
+  requests_per_minute: number;
+}
+
+export async function insertTenant(
+  db: Queryable,
+  tenant: { id: string; name: string } & Partial<TenantLimits>,
+): Promise<TenantRow> {
+  const result = await db.query<TenantRow>(
+    `INSERT INTO tenants (id, name, max_concurrent_calls, calls_per_minute, requests_per_minute)
+     VALUES ($1, $2, COALESCE($3, 10), COALESCE($4, 60), COALESCE($5, 600)) RETURNING *`,
+    [
+      tenant.id,
+      tenant.name,
+      tenant.max_concurrent_calls ?? null,
+      tenant.calls_per_minute ?? null,
+      tenant.requests_per_minute ?? null,
+    ],
+  );
+  return result.rows[0] as TenantRow;
+}
+
+export async function lockTenant(db: Queryable, tenantId: string): Promise<TenantRow | undefined> {
+  const result = await db.query<TenantRow>('SELECT * FROM tenants WHERE id = $1 FOR UPDATE', [tenantId]);
+  return result.rows[0];
+}
+
+export async function updateTenant(
+  db: Queryable,
+  tenantId: string,
+  changes: Partial<Pick<TenantRow, 'name' | 'status'> & TenantLimits>,
+): Promise<TenantRow> {
+  const result = await db.query<TenantRow>(
+    `UPDATE tenants SET name = COALESCE($2, name), status = COALESCE($3, status),
+       max_concurrent_calls = COALESCE($4, max_concurrent_calls),
+       calls_per_minute = COALESCE($5, calls_per_minute),
+       requests_per_minute = COALESCE($6, requests_per_minute), updated_at = now()
+     WHERE id = $1 RETURNING *`,
+    [
+      tenantId,
+      changes.name ?? null,
+      changes.status ?? null,
+      changes.max_concurrent_calls ?? null,
+      changes.calls_per_minute ?? null,
+      changes.requests_per_minute ?? null,
+    ],
+  );
+  return result.rows[0] as TenantRow;
+}
+
+export async function listTenants(
+  db: Queryable,
+  page: { limit: number; after?: string },
+): Promise<TenantRow[]> {
+  const result = await db.query<TenantRow>(
+    `SELECT * FROM tenants
+     WHERE $2::text IS NULL OR (created_at, id) > (SELECT created_at, id FROM tenants WHERE id = $2)
+     ORDER BY created_at, id LIMIT $1`,
+    [page.limit, page.after ?? null],
+  );
+  return result.rows;
 }
 
 export async function insertApiKey(

@@ -22,6 +22,7 @@ const environmentSchema = z.object({
   PUBLIC_URL: httpUrl.default('http://localhost:3000'),
   MEDIA_STREAM_URL: socketUrl.default('ws://localhost:3001/media-stream'),
   STREAM_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters'),
+  API_REQUESTS_PER_MINUTE_PER_ADDRESS: z.coerce.number().int().min(1).default(1_200),
 
   DATABASE_URL: optionalText.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
   EMBEDDED_DB_DIR: z.string().default('.data/postgres'),
@@ -57,7 +58,7 @@ export type Environment = z.input<typeof environmentSchema>;
 export interface Config {
   env: 'development' | 'test' | 'production';
   logLevel: string;
-  api: { port: number; publicUrl: string };
+  api: { port: number; publicUrl: string; requestsPerMinutePerAddress: number };
   media: { port: number; streamUrl: string; streamTokenSecret: string };
   database: {
     url?: string;
@@ -105,7 +106,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   return {
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
-    api: { port: e.API_PORT, publicUrl: e.PUBLIC_URL },
+    api: {
+      port: e.API_PORT,
+      publicUrl: e.PUBLIC_URL,
+      requestsPerMinutePerAddress: e.API_REQUESTS_PER_MINUTE_PER_ADDRESS,
+    },
     media: { port: e.MEDIA_PORT, streamUrl: e.MEDIA_STREAM_URL, streamTokenSecret: e.STREAM_TOKEN_SECRET },
     database: {
       url: e.DATABASE_URL,

@@ -2,7 +2,7 @@
  * Structured JSON logs. Sensitive keys are censored wherever they appear, and
  * phone numbers are masked before they reach a line.
  */
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 import { maskPhoneNumber } from './redact.js';
 
 export type { Logger };
@@ -25,12 +25,21 @@ const SENSITIVE_PATHS = [
   'req.headers.authorization',
   'req.headers["x-admin-key"]',
   'req.headers["x-twilio-signature"]',
+  'adminKey',
+  '*.adminKey',
+  'key_hash',
+  '*.key_hash',
 ];
 
 const PHONE_KEYS = new Set(['from', 'to', 'phoneNumber', 'caller', 'called', 'number']);
 
-export function createLogger(level = 'info', name = 'stateset-voice'): Logger {
-  return pino({
+/** `destination` defaults to stdout; tests pass a stream to read every line written. */
+export function createLogger(
+  level = 'info',
+  name = 'stateset-voice',
+  destination?: DestinationStream,
+): Logger {
+  const options: pino.LoggerOptions = {
     name,
     level,
     redact: { paths: SENSITIVE_PATHS, censor: '[redacted]' },
@@ -43,5 +52,6 @@ export function createLogger(level = 'info', name = 'stateset-voice'): Logger {
         return record;
       },
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

@@ -16,16 +16,39 @@ export function stickyBucket(routeKey: string, callerNumber: string): number {
   return digest.readUInt32BE(0) % BUCKETS;
 }
 
-export function pickVersion(policy: RolloutPolicy, routeKey: string, callerNumber: string): string | undefined {
-  const active = policy.weights.filter((entry) => entry.weight > 0);
-  const total = active.reduce((sum, entry) => sum + entry.weight, 0);
-  if (total <= 0) return undefined;
+export interface RolloutPick {
+  agentVersionId: string;
+  /** The caller's bucket in [0, 10000) and the share of the policy that bucket fell in. */
+  bucket: number;
+  weight: number;
+  totalWeight: number;
+}
 
-  const target = (stickyBucket(routeKey, callerNumber) / BUCKETS) * total;
+/**
+ * Versions are laid end to end over the buckets in policy order, so growing
+ * the last entry's weight (a canary) only ever moves callers onto it.
+ */
+export function pickVersionFor(
+  policy: RolloutPolicy,
+  routeKey: string,
+  callerNumber: string,
+): RolloutPick | undefined {
+  const active = policy.weights.filter((entry) => entry.weight > 0);
+  const totalWeight = active.reduce((sum, entry) => sum + entry.weight, 0);
+  if (totalWeight <= 0) return undefined;
+
+  const bucket = stickyBucket(routeKey, callerNumber);
+  const target = (bucket / BUCKETS) * totalWeight;
   let cumulative = 0;
   for (const entry of active) {
     cumulative += entry.weight;
-    if (target < cumulative) return entry.agent_version_id;
+    if (target < cumulative) {
+      return { agentVersionId: entry.agent_version_id, bucket, weight: entry.weight, totalWeight };
+    }
   }
-  return active[active.length - 1]?.agent_version_id;
+  return undefined;
+}
+
+export function pickVersion(policy: RolloutPolicy, routeKey: string, callerNumber: string): string | undefined {
+  return pickVersionFor(policy, routeKey, callerNumber)?.agentVersionId;
 }

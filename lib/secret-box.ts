@@ -36,6 +36,12 @@ export function createSecretBox(masterKeys: Record<string, Buffer>, currentKeyId
   };
 }
 
+/** The box for the configured master key. */
+export function secretBoxFromConfig(config: { secretsMasterKey: Buffer }): SecretBox {
+  const keyId = masterKeyId(config.secretsMasterKey);
+  return createSecretBox({ [keyId]: config.secretsMasterKey }, keyId);
+}
+
 /** A short, stable id for a master key, safe to store beside ciphertext. */
 export function masterKeyId(key: Buffer): string {
   return createHash('sha256').update(key).digest('hex').slice(0, 12);

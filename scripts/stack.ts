@@ -52,6 +52,8 @@ export interface StackOptions {
   scenario?: ScenarioFactory;
   parties?: Record<string, PartyBehaviour>;
   environment?: NodeJS.ProcessEnv;
+  /** Enables the admin API (/api/v1/admin) with this key; it does not exist without one. */
+  adminApiKey?: string;
   log?: (line: string) => void;
   /** Twilio account and the public URLs it signs (the signature tests use the cases' values). */
   twilioAccountSid?: string;
@@ -109,7 +111,7 @@ export function isPortFree(port: number): Promise<boolean> {
 }
 
 /** Creates a database (dropping one of the same name) and answers its URL. */
-async function createFreshDatabase(serverUrl: string, name = `voice_${randomBytes(6).toString('hex')}`): Promise<string> {
+export async function createFreshDatabase(serverUrl: string, name = `voice_${randomBytes(6).toString('hex')}`): Promise<string> {
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   try {
@@ -203,6 +205,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       OPENAI_API_KEY: openaiKey,
       OPENAI_BASE_URL: model.baseUrl,
       SECRETS_MASTER_KEY: randomBytes(32).toString('hex'),
+      ADMIN_API_KEY: options.adminApiKey,
     });
     const logger = options.logger ?? createLogger(config.logLevel);
     installTemporalLoggingOnce(logger);

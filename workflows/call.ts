@@ -155,6 +155,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
     tenantId: input.tenantId,
     agentVersionId: input.agentVersionId,
     agentId: input.agentId,
+    phoneRouteId: input.phoneRouteId,
     callerNumber: input.direction === 'inbound' ? input.from : input.to,
   });
   upsertSearchAttributes([{ key: AGENT_VERSION, value: version.agentVersionId }]);

@@ -59,6 +59,27 @@ export interface TurnDetection {
   threshold: number;
 }
 
+/** When the agent hands the caller on, and to what. */
+export interface EscalationRule {
+  id: string;
+  trigger: 'caller_asks_for_human' | 'phrase' | 'identity_failed' | 'tool_error_streak';
+  phrase?: string;
+  threshold?: number;
+  action: 'transfer_to_human' | 'schedule_callback';
+  target?: string;
+}
+
+/** Tools that may run only once the caller's identity is verified, and how it may be. */
+export interface IdentityRequirements {
+  protected_tools: string[];
+  methods: Array<'caller_id' | 'dtmf_pin' | 'knowledge_question'>;
+}
+
+export interface BusinessOutcome {
+  id: string;
+  description: string;
+}
+
 /** What an agent version says about how the agent behaves on a call. */
 export interface AgentVersionConfig {
   instructions: string;
@@ -67,6 +88,9 @@ export interface AgentVersionConfig {
   greeting?: string;
   tools: ToolDefinition[];
   turn_detection?: TurnDetection;
+  escalation_rules?: EscalationRule[];
+  identity_requirements?: IdentityRequirements;
+  business_outcomes?: BusinessOutcome[];
   required_tools?: string[];
   evaluation_rubric?: RubricCriterion[];
   max_call_duration_sec?: number;
@@ -81,6 +105,8 @@ export interface CallWorkflowInput {
   /** Explicit version, or an agent whose phone route's rollout picks one. */
   agentVersionId?: string;
   agentId?: string;
+  /** The route whose rollout policy picks the version (inbound: the called number's). */
+  phoneRouteId?: string;
   greeting?: string;
   callSid?: string;
   accountSid?: string;

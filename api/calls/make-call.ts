@@ -7,15 +7,16 @@ import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { insertCall, type CallRow } from '../../db/calls.js';
 import type { Database, Queryable } from '../../db/database.js';
-import { findAgentByKey, findAgentVersion } from '../../db/tenants.js';
-import { BusinessRuleError, ConflictError } from '../../lib/errors.js';
+import { ConflictError, RateLimitError } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { callWorkflowId } from '../../workflows/ids.js';
 import { tenantOf } from '../auth.js';
+import { admitCall } from '../call-admission.js';
 import type { CallGateway } from '../call-gateway.js';
 import { parseInput } from '../http.js';
 import { idempotencyKeyHeader, makeCallBody, type MakeCallBody } from './schemas.js';
 import { presentCallAccepted } from './present.js';
+import { resolveCallRouting } from './resolve-agent.js';
 
 export interface MakeCallDependencies {
   db: Database;
@@ -63,30 +64,15 @@ export function makeCallHandler(deps: MakeCallDependencies) {
       }
     }
 
-    const owned = await deps.db.query('SELECT 1 FROM phone_routes WHERE tenant_id = $1 AND phone_number = $2', [
-      tenantId,
-      body.from,
-    ]);
-    if (owned.rowCount === 0) throw new BusinessRuleError('from_not_owned', 'from must be a number your tenant owns');
-
-    let agentId: string;
-    if (body.agent_version_id) {
-      const version = await findAgentVersion(deps.db, tenantId, body.agent_version_id);
-      if (!version) throw new BusinessRuleError('unknown_agent_version', 'no such agent version');
-      if (version.status !== 'approved') {
-        throw new BusinessRuleError('agent_version_not_approved', 'only approved agent versions can take calls');
-      }
-      agentId = version.agent_id;
-    } else {
-      const agent = await findAgentByKey(deps.db, tenantId, body.agent_key ?? '');
-      if (!agent) throw new BusinessRuleError('unknown_agent', 'no agent with that agent_key');
-      agentId = agent.id;
-    }
+    const { agentId, agentVersionId, phoneRouteId } = await resolveCallRouting(deps.db, tenantId, body);
 
     const callId = newId('call');
     let call: CallRow;
     try {
       call = await deps.db.transaction(async (client) => {
+        // Counted under a per-tenant lock, so concurrent requests never both take the last slot.
+        const admission = await admitCall(client, tenantId);
+        if (!admission.admitted) throw new RateLimitError(admission.message, admission.retryAfterSec);
         const inserted = await insertCall(client, {
           id: callId,
           tenantId,
@@ -112,7 +98,8 @@ export function makeCallHandler(deps: MakeCallDependencies) {
           from: body.from,
           to: body.to,
           agentId,
-          agentVersionId: body.agent_version_id,
+          agentVersionId,
+          phoneRouteId,
           greeting: body.greeting,
         });
         return inserted;

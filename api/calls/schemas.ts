@@ -1,7 +1,10 @@
 /** Request schemas of the call routes; types and OpenAPI come from these. */
 import { z } from 'zod';
 
-export const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number like +15005550006');
+export const e164 = z
+  .string()
+  .regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number like +15005550006')
+  .meta({ example: '+15005550006' });
 
 const metadataValue = z.union([z.string().max(500), z.number(), z.boolean()]);
 
@@ -9,8 +12,18 @@ export const makeCallBody = z
   .object({
     to: e164,
     from: e164,
-    agent_key: z.string().min(1).max(100).optional(),
-    agent_version_id: z.string().min(1).max(100).optional(),
+    agent_key: z
+      .string()
+      .min(1)
+      .max(100)
+      .optional()
+      .meta({ description: "The agent; its phone route's rollout policy picks the version." }),
+    agent_version_id: z
+      .string()
+      .min(1)
+      .max(100)
+      .optional()
+      .meta({ description: 'An explicit version; it must be approved.' }),
     greeting: z.string().min(1).max(500).optional(),
     metadata: z
       .record(z.string().max(64), metadataValue)
@@ -21,6 +34,10 @@ export const makeCallBody = z
   .refine((body) => (body.agent_key === undefined) !== (body.agent_version_id === undefined), {
     message: 'give exactly one of agent_key or agent_version_id',
     path: ['agent_key'],
+  })
+  .meta({
+    id: 'MakeCallRequest',
+    description: '`from` must be a number the tenant owns; give exactly one of agent_key or agent_version_id.',
   });
 
 export type MakeCallBody = z.infer<typeof makeCallBody>;
@@ -29,4 +46,7 @@ export const idempotencyKeyHeader = z.string().min(1).max(255).regex(/^[\x21-\x7
 
 export const callIdParam = z.object({ id: z.string().min(1).max(100) });
 
-export const hangUpBody = z.object({ reason: z.string().max(200).optional() }).strict();
+export const hangUpBody = z
+  .object({ reason: z.string().max(200).optional() })
+  .strict()
+  .meta({ id: 'HangUpRequest' });

@@ -1,17 +1,17 @@
 /** Twilio's webhooks: inbound calls and status callbacks, both signature-checked first. */
 import { Router, type Response } from 'express';
 import { z } from 'zod';
-import { findCallByCallSid, insertCall } from '../../db/calls.js';
+import { findCallByCallSid, findCallById } from '../../db/calls.js';
 import type { Database } from '../../db/database.js';
-import { findPhoneRouteByNumber } from '../../db/tenants.js';
 import { DependencyUnavailableError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { maskPhoneNumber } from '../../lib/redact.js';
 import { mintStreamToken } from '../../lib/stream-token.js';
 import { connectStreamTwiml, politeHangupTwiml } from '../../lib/twiml.js';
-import { callWorkflowId, inboundCallId } from '../../workflows/ids.js';
 import type { CallGateway } from '../call-gateway.js';
 import { route } from '../http.js';
+import type { TwilioAuthTokens } from './account-tokens.js';
+import { routeInboundCall } from './route-inbound.js';
 import { formOf, readRawBody, verifyTwilioSignature } from './verify.js';
 
 export interface TwilioRouteDependencies {
@@ -21,11 +21,12 @@ export interface TwilioRouteDependencies {
   publicUrl: string;
   streamUrl: string;
   streamTokenSecret: string;
-  authToken: () => string;
+  authTokens: TwilioAuthTokens;
 }
 
 const SORRY_UNKNOWN_NUMBER = 'Sorry, this number is not in service. Goodbye.';
 const SORRY_UNAVAILABLE = 'Sorry, we cannot take your call right now. Please try again in a few minutes. Goodbye.';
+const SORRY_BUSY = 'Sorry, all of our lines are busy right now. Please try again in a few minutes. Goodbye.';
 
 const callSid = z.string().regex(/^CA[0-9a-f]{32}$/);
 const phone = z.string().min(1).max(32);
@@ -55,7 +56,7 @@ function sendTwiml(response: Response, twiml: string): void {
 
 export function twilioRouter(deps: TwilioRouteDependencies): Router {
   const router = Router();
-  const verified = [readRawBody, verifyTwilioSignature(deps.publicUrl, deps.authToken, deps.logger)];
+  const verified = [readRawBody, verifyTwilioSignature(deps.publicUrl, deps.authTokens, deps.logger)];
 
   router.post(
     '/incoming-call',
@@ -70,41 +71,36 @@ export function twilioRouter(deps: TwilioRouteDependencies): Router {
       const { CallSid, From, To, AccountSid } = form.data;
 
       try {
-        const phoneRoute = await findPhoneRouteByNumber(deps.db, To);
-        if (!phoneRoute) {
-          deps.logger.info({ to: maskPhoneNumber(To), callSid: CallSid }, 'inbound call to an unrouted number');
+        const routed = await routeInboundCall(deps, {
+          callSid: CallSid,
+          accountSid: AccountSid,
+          accountTenantId: request.twilioAccount?.tenantId,
+          from: From,
+          to: To,
+        });
+        if (routed.outcome === 'unrouted') {
+          deps.logger.info(
+            { to: maskPhoneNumber(To), callSid: CallSid },
+            'inbound call to an unrouted number',
+          );
           sendTwiml(response, politeHangupTwiml(SORRY_UNKNOWN_NUMBER));
           return;
         }
-
-        const callId = inboundCallId(CallSid);
-        await insertCall(deps.db, {
-          id: callId,
-          tenantId: phoneRoute.tenant_id,
-          direction: 'inbound',
-          status: 'ringing',
-          from: From,
-          to: To,
-          agentId: phoneRoute.agent_id,
-          callSid: CallSid,
-          workflowId: callWorkflowId(callId),
-        });
-        await deps.calls.startCall({
-          callId,
-          tenantId: phoneRoute.tenant_id,
-          direction: 'inbound',
-          from: From,
-          to: To,
-          agentId: phoneRoute.agent_id,
-          callSid: CallSid,
-          accountSid: AccountSid,
-        });
+        if (routed.outcome === 'refused') {
+          deps.logger.info(
+            { callSid: CallSid, tenantId: routed.tenantId, limit: routed.limit },
+            'inbound call over a tenant limit',
+          );
+          const sorry = routed.limit === 'tenant_suspended' ? SORRY_UNAVAILABLE : SORRY_BUSY;
+          sendTwiml(response, politeHangupTwiml(sorry));
+          return;
+        }
         sendTwiml(
           response,
           connectStreamTwiml({
             streamUrl: deps.streamUrl,
-            callId,
-            streamToken: mintStreamToken(deps.streamTokenSecret, callId),
+            callId: routed.callId,
+            streamToken: mintStreamToken(deps.streamTokenSecret, routed.callId),
           }),
         );
       } catch (error) {
@@ -130,6 +126,13 @@ export function twilioRouter(deps: TwilioRouteDependencies): Router {
       const callId = query.data.call_id ?? (await findCallByCallSid(deps.db, form.data.CallSid))?.id;
       if (!callId) {
         deps.logger.warn({ callSid: form.data.CallSid }, 'status callback for an unknown call');
+        response.status(204).end();
+        return;
+      }
+      // A tenant's subaccount may only report on that tenant's calls.
+      const accountTenantId = request.twilioAccount?.tenantId;
+      if (accountTenantId && (await findCallById(deps.db, callId))?.tenant_id !== accountTenantId) {
+        deps.logger.warn({ callSid: form.data.CallSid }, "status callback from another tenant's account");
         response.status(204).end();
         return;
       }

@@ -1,0 +1,96 @@
+/** /api/v1/admin/phone-routes */
+import { adminOperation } from '../operation.js';
+import {
+  createPhoneRouteBody,
+  listPhoneRoutesQuery,
+  phoneRouteParams,
+  phoneRoutePage,
+  phoneRouteView,
+  rollbackBody,
+  updateRolloutBody,
+} from './schemas.js';
+import {
+  changeRollout,
+  createPhoneRoute,
+  listPhoneRoutePage,
+  removePhoneRoute,
+  requirePhoneRoute,
+  rollBackRollout,
+} from './service.js';
+
+const tag = 'Phone routes and rollout';
+
+export const phoneRouteOperations = [
+  adminOperation({
+    operationId: 'createPhoneRoute',
+    method: 'post',
+    path: '/phone-routes',
+    tag,
+    summary: 'Route a number to an agent with a rollout policy',
+    body: createPhoneRouteBody,
+    success: { status: 201, description: 'The route.', schema: phoneRouteView },
+    errors: [400, 401, 403, 404, 409, 422, 429],
+    handle: ({ body, context }) => createPhoneRoute(context, body),
+  }),
+  adminOperation({
+    operationId: 'listPhoneRoutes',
+    method: 'get',
+    path: '/phone-routes',
+    tag,
+    summary: 'List phone routes, optionally of one tenant',
+    query: listPhoneRoutesQuery,
+    success: { status: 200, description: 'A page of routes.', schema: phoneRoutePage },
+    errors: [400, 401, 403, 429],
+    handle: ({ query, context }) => listPhoneRoutePage(context.db, query),
+  }),
+  adminOperation({
+    operationId: 'getPhoneRoute',
+    method: 'get',
+    path: '/phone-routes/:route_id',
+    tag,
+    summary: 'Read a route and its current and previous policy',
+    params: phoneRouteParams,
+    success: { status: 200, description: 'The route.', schema: phoneRouteView },
+    errors: [400, 401, 403, 404, 429],
+    handle: ({ params, context }) => requirePhoneRoute(context.db, params.route_id),
+  }),
+  adminOperation({
+    operationId: 'updateRollout',
+    method: 'put',
+    path: '/phone-routes/:route_id/rollout',
+    tag,
+    summary: 'Replace the rollout policy (the current one is kept for rollback)',
+    params: phoneRouteParams,
+    body: updateRolloutBody,
+    success: { status: 200, description: 'The route with its new policy.', schema: phoneRouteView },
+    errors: [400, 401, 403, 404, 422, 429],
+    handle: ({ params, body, context }) => changeRollout(context, params.route_id, body),
+  }),
+  adminOperation({
+    operationId: 'rollbackRollout',
+    method: 'post',
+    path: '/phone-routes/:route_id/rollback',
+    tag,
+    summary: 'Restore the previous rollout policy in one step',
+    params: phoneRouteParams,
+    body: rollbackBody,
+    success: {
+      status: 200,
+      description: 'The route with its previous policy back.',
+      schema: phoneRouteView,
+    },
+    errors: [400, 401, 403, 404, 422, 429],
+    handle: ({ params, body, context }) => rollBackRollout(context, params.route_id, body.reason),
+  }),
+  adminOperation({
+    operationId: 'deletePhoneRoute',
+    method: 'delete',
+    path: '/phone-routes/:route_id',
+    tag,
+    summary: 'Release a number: inbound calls to it are no longer answered',
+    params: phoneRouteParams,
+    success: { status: 204, description: 'Deleted.' },
+    errors: [400, 401, 403, 404, 429],
+    handle: ({ params, context }) => removePhoneRoute(context, params.route_id),
+  }),
+];

@@ -1,0 +1,74 @@
+/**
+ * An inbound call after its signature checked out: the called number's route
+ * gives the tenant and agent, the tenant's limits admit it or not, then the
+ * call is recorded and its workflow started, all in one transaction (Temporal
+ * down: nothing is kept). A webhook Twilio retries finds its call and joins it.
+ */
+import { insertCall } from '../../db/calls.js';
+import type { Database } from '../../db/database.js';
+import { findPhoneRouteByNumber } from '../../db/tenants.js';
+import { callWorkflowId, inboundCallId } from '../../workflows/ids.js';
+import { admitCall, type CallAdmission } from '../call-admission.js';
+import type { CallGateway } from '../call-gateway.js';
+
+export interface InboundCall {
+  callSid: string;
+  accountSid: string;
+  /** Set when a tenant's subaccount signed the webhook. */
+  accountTenantId?: string;
+  from: string;
+  to: string;
+}
+
+export type InboundRouting =
+  | { outcome: 'connected'; callId: string }
+  | { outcome: 'unrouted' }
+  | {
+      outcome: 'refused';
+      tenantId: string;
+      limit: Extract<CallAdmission, { admitted: false }>['limit'];
+    };
+
+export async function routeInboundCall(
+  deps: { db: Database; calls: CallGateway },
+  call: InboundCall,
+): Promise<InboundRouting> {
+  const phoneRoute = await findPhoneRouteByNumber(deps.db, call.to);
+  if (!phoneRoute) return { outcome: 'unrouted' };
+  // A tenant's subaccount may only reach that tenant's numbers.
+  if (call.accountTenantId && call.accountTenantId !== phoneRoute.tenant_id)
+    return { outcome: 'unrouted' };
+
+  const callId = inboundCallId(call.callSid);
+  return deps.db.transaction(async (client): Promise<InboundRouting> => {
+    const known = await client.query('SELECT 1 FROM calls WHERE id = $1', [callId]);
+    if (known.rowCount === 0) {
+      const admission = await admitCall(client, phoneRoute.tenant_id);
+      if (!admission.admitted)
+        return { outcome: 'refused', tenantId: phoneRoute.tenant_id, limit: admission.limit };
+      await insertCall(client, {
+        id: callId,
+        tenantId: phoneRoute.tenant_id,
+        direction: 'inbound',
+        status: 'ringing',
+        from: call.from,
+        to: call.to,
+        agentId: phoneRoute.agent_id,
+        callSid: call.callSid,
+        workflowId: callWorkflowId(callId),
+      });
+    }
+    await deps.calls.startCall({
+      callId,
+      tenantId: phoneRoute.tenant_id,
+      direction: 'inbound',
+      from: call.from,
+      to: call.to,
+      agentId: phoneRoute.agent_id,
+      phoneRouteId: phoneRoute.id,
+      callSid: call.callSid,
+      accountSid: call.accountSid,
+    });
+    return { outcome: 'connected', callId };
+  });
+}
