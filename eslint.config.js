@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 const FORBIDDEN_IN_WORKFLOWS = ['pg', 'pg-*', 'ws', 'twilio', 'twilio/*', 'openai', 'openai/*', 'node:*'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.data/**', 'dist/**', 'eslint.config.js'] },
+  { ignores: ['node_modules/**', '.data/**', 'dist/**', 'eslint.config.js', 'test/fixtures/**'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },

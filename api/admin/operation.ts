@@ -3,7 +3,7 @@
  * mounted from these, parsing params, query and body with the same schemas
  * the admin OpenAPI document is generated from.
  */
-import { Router } from 'express';
+import type { Router } from 'express';
 import type { z } from 'zod';
 import { ValidationError, type FieldProblem } from '../../lib/errors.js';
 import type { Database } from '../../db/database.js';
@@ -46,7 +46,7 @@ export function adminOperation<
   return {
     ...operation,
     headers: isMutation ? actorHeader : undefined,
-  } as unknown as AdminOperation;
+  };
 }
 
 export interface AdminRouterDependencies {
@@ -103,7 +103,7 @@ export function mountAdminOperations(
           },
         };
 
-        const result = await operation.handle({ ...input, context } as never);
+        const result = await operation.handle({ ...input, context });
 
         if (isMutation) {
           deps.logger.info(

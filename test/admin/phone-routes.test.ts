@@ -37,10 +37,10 @@ after(() => harness.stop());
 
 /** Which version answers each caller, through the activity the call workflow runs. */
 async function routeCallers(routeId: string): Promise<Map<string, string>> {
-  const { resolveAgentVersion } = createDatabaseActivities(harness.db);
+  const activities = createDatabaseActivities(harness.db);
   const answered = new Map<string, string>();
   for (const caller of CALLERS) {
-    const version = await resolveAgentVersion({
+    const version = await activities.resolveAgentVersion({
       tenantId,
       agentId,
       phoneRouteId: routeId,
@@ -148,8 +148,8 @@ test('a 90/10 rollout splits 1,000 callers near 90/10, each caller sticky, and r
   const second = await routeCallers(route.id);
   assert.deepEqual([...second], [...first], 'every caller lands on the same version again');
 
-  const { resolveAgentVersion } = createDatabaseActivities(harness.db);
-  const resolved = await resolveAgentVersion({
+  const activities = createDatabaseActivities(harness.db);
+  const resolved = await activities.resolveAgentVersion({
     tenantId,
     agentId,
     phoneRouteId: route.id,

@@ -40,7 +40,7 @@ test('barge-in clears Twilio once, truncates at the audio played, drops the late
   peer.start(call);
 
   // All 2,000 ms arrive faster than real time, with a mark every 200 ms.
-  await eventually(async () => (marks(peer).length >= 10 ? true : undefined), 15_000, 'ten marks');
+  await eventually(() => Promise.resolve(marks(peer).length >= 10 ? true : undefined), 15_000, 'ten marks');
   assert.equal(mediaBytes(peer.received), 16_000);
 
   // Twilio has played 600 ms: it returns the first three marks, then the caller speaks.
@@ -76,7 +76,7 @@ test('speech after every mark came back needs no clear and no truncate (C07)', a
   const peer = await TwilioPeer.connect(stack);
   peer.start(call);
 
-  await eventually(async () => (marks(peer).length >= 10 ? true : undefined), 15_000, 'ten marks');
+  await eventually(() => Promise.resolve(marks(peer).length >= 10 ? true : undefined), 15_000, 'ten marks');
   for (const mark of marks(peer)) peer.echoMark(mark.mark.name);
   await new Promise((resolve) => setTimeout(resolve, 200));
   await peer.streamAudio(synthesizeTone(600, 300, 8_000));
