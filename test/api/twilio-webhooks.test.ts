@@ -1,24 +1,18 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { connectClient } from '../../lib/temporal.js';
 import type { Stack } from '../../scripts/stack.js';
 import { rawPost } from '../support/raw-http.js';
-import { startTestStack } from '../support/stack.js';
+import { startSignatureCaseStack, signatureVectors } from '../support/signature-cases.js';
 
-const vectors = JSON.parse(readFileSync(new URL('../fixtures/signature-vectors.json', import.meta.url), 'utf8'));
+const vectors = signatureVectors;
 const CALL_SID = 'CAf00dfeed1234abcd5678ef9012345678';
 const FORM = 'application/x-www-form-urlencoded';
 
 let stack: Stack;
 before(async () => {
-  stack = await startTestStack({
-    twilioAccountSid: 'ACa1b2c3d4e5f60718293a4b5c6d7e8f90',
-    twilioAuthToken: vectors.token,
-    publicUrl: vectors.origin,
-    mediaStreamUrl: vectors.media_stream_upgrade.url,
-  });
+  stack = await startSignatureCaseStack();
 });
 after(() => stack.stop());
 

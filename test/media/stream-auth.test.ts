@@ -1,20 +1,14 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import type { Stack } from '../../scripts/stack.js';
-import { startTestStack } from '../support/stack.js';
+import { startSignatureCaseStack, signatureVectors } from '../support/signature-cases.js';
 import { openInboundCall, TwilioPeer } from '../support/twilio-peer.js';
 
-const vectors = JSON.parse(readFileSync(new URL('../fixtures/signature-vectors.json', import.meta.url), 'utf8'));
+const vectors = signatureVectors;
 
 let stack: Stack;
 before(async () => {
-  stack = await startTestStack({
-    twilioAccountSid: 'ACa1b2c3d4e5f60718293a4b5c6d7e8f90',
-    twilioAuthToken: vectors.token,
-    publicUrl: vectors.origin,
-    mediaStreamUrl: vectors.media_stream_upgrade.url,
-  });
+  stack = await startSignatureCaseStack();
 });
 after(() => stack.stop());
 

@@ -25,7 +25,8 @@ after(async () => {
   await stack.stop();
 });
 
-test('a signal sent with signalWithStart and an update right after start are both handled (C12)', async () => {
+/** An inbound call row, as the incoming-call webhook writes it before starting the workflow. */
+async function recordRingingCall(): Promise<{ callSid: string; callId: string }> {
   const callSid = `CA${randomBytes(16).toString('hex')}`;
   const callId = `call_${callSid}`;
   await stack.db.query(
@@ -33,6 +34,11 @@ test('a signal sent with signalWithStart and an update right after start are bot
      VALUES ($1, $2, 'inbound', 'ringing', '+15005550006', $3, $4, $5, $6)`,
     [callId, stack.tenant.tenantId, stack.tenant.phoneNumber, stack.tenant.agentId, callSid, callWorkflowId(callId)],
   );
+  return { callSid, callId };
+}
+
+test('a signal sent with signalWithStart and an update right after start are both handled (C12)', async () => {
+  const { callSid, callId } = await recordRingingCall();
   const input: CallWorkflowInput = {
     callId,
     tenantId: stack.tenant.tenantId,
@@ -68,13 +74,7 @@ test('a signal sent with signalWithStart and an update right after start are bot
 });
 
 test('a status never moves backwards, whatever order Twilio sends it in', async () => {
-  const callSid = `CA${randomBytes(16).toString('hex')}`;
-  const callId = `call_${callSid}`;
-  await stack.db.query(
-    `INSERT INTO calls (id, tenant_id, direction, status, from_number, to_number, agent_id, call_sid, workflow_id)
-     VALUES ($1, $2, 'inbound', 'ringing', '+15005550006', $3, $4, $5, $6)`,
-    [callId, stack.tenant.tenantId, stack.tenant.phoneNumber, stack.tenant.agentId, callSid, callWorkflowId(callId)],
-  );
+  const { callSid, callId } = await recordRingingCall();
   const handle = await client.workflow.start('callWorkflow', {
     taskQueue: stack.config.temporal.taskQueue,
     workflowId: callWorkflowId(callId),
