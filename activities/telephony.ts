@@ -50,7 +50,13 @@ export function createTelephonyActivities(deps: TelephonyDependencies) {
     },
 
     async fetchCallStatus(input: { callSid: string }): Promise<{ status: CallStatus; durationSec?: number }> {
-      const call = await deps.twilio.calls(input.callSid).fetch();
+      let call;
+      try {
+        call = await deps.twilio.calls(input.callSid).fetch();
+      } catch (error) {
+        if (statusOf(error) === 404) throw ApplicationFailure.nonRetryable('twilio has no such call', TELEPHONY_REJECTED);
+        throw error;
+      }
       const duration = Number.parseInt(call.duration ?? '', 10);
       return {
         status: call.status as CallStatus,

@@ -46,7 +46,7 @@ export function createApp(deps: ApiDependencies): Express {
 
   // Twilio's webhooks above come from Twilio's many addresses; everything below is limited.
   app.use(limitRequestsPerAddress(createRequestLimits(config.api.requestsPerMinutePerAddress)));
-  app.use(docsRouter(buildApiDocuments(config.api.publicUrl)));
+  app.use(docsRouter(buildApiDocuments(config.api.publicUrl), { includeAdmin: config.adminApiKey !== undefined }));
   app.use(express.json({ limit: MAX_JSON_BYTES }));
   app.use(
     '/api/v1/admin',

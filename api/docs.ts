@@ -11,26 +11,35 @@ export const DOCUMENT_PATHS = {
   admin: '/api-docs/admin.json',
 } as const;
 
-const PAGE_OPTIONS: swaggerUi.SwaggerUiOptions = {
-  customSiteTitle: 'StateSet Voice API reference',
-  // With several documents, explorer mode shows the selector between them.
-  explorer: true,
-  swaggerOptions: {
-    urls: [
-      { url: DOCUMENT_PATHS.public, name: 'Public API (tenant keys)' },
-      { url: DOCUMENT_PATHS.admin, name: 'Admin API (admin key)' },
-    ],
-  },
-};
+function pageOptions(includeAdmin: boolean): swaggerUi.SwaggerUiOptions {
+  return {
+    customSiteTitle: 'StateSet Voice API reference',
+    // With several documents, explorer mode shows the selector between them.
+    explorer: true,
+    swaggerOptions: {
+      urls: [
+        { url: DOCUMENT_PATHS.public, name: 'Public API (tenant keys)' },
+        ...(includeAdmin ? [{ url: DOCUMENT_PATHS.admin, name: 'Admin API (admin key)' }] : []),
+      ],
+    },
+  };
+}
 
-export function docsRouter(documents: ApiDocuments): Router {
+/**
+ * Without an admin key the admin API does not exist, so neither does its
+ * document: nothing tells a prober that admin routes could be there.
+ */
+export function docsRouter(documents: ApiDocuments, options: { includeAdmin: boolean }): Router {
   const router = Router();
+  const PAGE_OPTIONS = pageOptions(options.includeAdmin);
   router.get(DOCUMENT_PATHS.public, (_request, response) => {
     response.json(documents.public);
   });
-  router.get(DOCUMENT_PATHS.admin, (_request, response) => {
-    response.json(documents.admin);
-  });
+  if (options.includeAdmin) {
+    router.get(DOCUMENT_PATHS.admin, (_request, response) => {
+      response.json(documents.admin);
+    });
+  }
 
   // The page loads its assets relative to itself, so it must be served at /docs/.
   const page = swaggerUi.setup(undefined, PAGE_OPTIONS);

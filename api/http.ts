@@ -21,7 +21,30 @@ export const assignRequestId: RequestHandler = (request, response, next) => {
   next();
 };
 
+/** NUL bytes and lone surrogates: valid JSON, but no database can store them as text. */
+const UNSTORABLE_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+function findUnstorableText(value: unknown, path: string[], found: string[]): void {
+  if (typeof value === 'string') {
+    if (UNSTORABLE_TEXT.test(value)) found.push(path.length > 0 ? path.join('.') : '(body)');
+  } else if (Array.isArray(value)) {
+    value.forEach((item, index) => findUnstorableText(item, [...path, String(index)], found));
+  } else if (value && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      if (UNSTORABLE_TEXT.test(key)) found.push([...path, key].join('.'));
+      findUnstorableText(item, [...path, key], found);
+    }
+  }
+}
+
 export function parseInput<Schema extends z.ZodType>(schema: Schema, input: unknown): z.output<Schema> {
+  const unstorable: string[] = [];
+  findUnstorableText(input, [], unstorable);
+  if (unstorable.length > 0) {
+    throw new ValidationError(
+      unstorable.map((field) => ({ field, message: 'contains a NUL byte or an unpaired surrogate' })),
+    );
+  }
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
   throw new ValidationError(

@@ -5,7 +5,7 @@
  * 503 instead of hanging or crashing.
  */
 import pg from 'pg';
-import { DependencyUnavailableError } from '../lib/errors.js';
+import { AppError, DependencyUnavailableError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 
 /** What both the pool and a transaction's client offer. */
@@ -40,8 +40,23 @@ export function isConnectionFailure(error: unknown): boolean {
   return /timeout exceeded when trying to connect|Connection terminated/i.test(error.message);
 }
 
+/**
+ * SQLSTATE class 22 (data exception): a value PostgreSQL cannot store, such as
+ * a NUL byte or a lone surrogate in text. The input is at fault, not the server.
+ */
+function isDataException(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('22');
+}
+
 function translate(error: unknown): unknown {
-  return isConnectionFailure(error) ? new DependencyUnavailableError('database', { cause: error }) : error;
+  if (isConnectionFailure(error)) return new DependencyUnavailableError('database', { cause: error });
+  if (isDataException(error)) {
+    return new AppError(400, 'invalid_request', 'a value contains characters that cannot be stored', undefined, {
+      cause: error,
+    });
+  }
+  return error;
 }
 
 export function openDatabase(options: DatabaseOptions, logger: Logger): Database {

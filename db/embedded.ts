@@ -37,8 +37,15 @@ export async function startEmbeddedDatabase(
     onError: (message) => logger.debug({ message: String(message).trim() }, 'embedded postgres'),
   });
 
-  if (!existsSync(resolve(databaseDir, 'PG_VERSION'))) await server.initialise();
-  await server.start();
+  try {
+    if (!existsSync(resolve(databaseDir, 'PG_VERSION'))) await server.initialise();
+    await server.start();
+  } catch (error) {
+    throw new Error(
+      `the embedded PostgreSQL in ${databaseDir} did not start on port ${port}; is another ` +
+        `StateSet Voice stack (npm start, npm run demo) using it? (${error instanceof Error ? error.message : String(error)})`,
+    );
+  }
 
   const adminUrl = `postgres://postgres:${LOCAL_PASSWORD}@127.0.0.1:${port}/postgres`;
   const admin = new pg.Client({ connectionString: adminUrl });

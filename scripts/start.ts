@@ -19,6 +19,7 @@ const stack = await startStack({
   temporalUiPort: (await isPortFree(8_233)) ? 8_233 : await freePort(),
   apiPort: (await isPortFree(3_000)) ? 3_000 : await freePort(),
   logLevel: 'info',
+  adminApiKey: process.env.ADMIN_API_KEY,
   log: (line) => say(`· ${line}`),
 });
 

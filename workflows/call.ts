@@ -121,9 +121,11 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
       return tools.sessionConfigFor(input.greeting);
     },
     {
-      validator: ({ streamSid: claimed }) => {
+      validator: ({ streamSid: claimed, callSid: claimedCallSid }) => {
         if (isEnded()) throw new Error('the call has ended');
-        if (streamSid && streamSid !== claimed) throw new Error('another stream holds this call');
+        // One stream per call: a replayed token or a second socket never joins a live call.
+        if (streamSid) throw new Error(`stream ${claimed} refused: another stream holds this call`);
+        if (callSid && claimedCallSid !== callSid) throw new Error('the stream belongs to another call');
       },
     },
   );
@@ -214,18 +216,30 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
   if (mediaEnded && !isEnded() && !hangUpReason && callSid) {
     const settled = await condition(isEnded, STATUS_SETTLE_MS);
     if (!settled) {
-      const final = await telephony.fetchCallStatus({ callSid });
-      if (final.durationSec !== undefined) durationSec = final.durationSec;
-      if (!moveStatus(final.status) && !isEnded()) hangUpReason = 'media_stream_ended';
+      try {
+        const final = await telephony.fetchCallStatus({ callSid });
+        if (final.durationSec !== undefined) durationSec = final.durationSec;
+        if (!moveStatus(final.status) && !isEnded()) hangUpReason = 'media_stream_ended';
+      } catch (error) {
+        // Twilio cannot tell us how the call ended; the record still closes.
+        log.warn('call status unknown', { callId: input.callId, error: String(error) });
+        hangUpReason = 'status_unknown';
+      }
     }
   }
 
   // Ending: hang up the phone leg, then wait for Twilio's final status.
   phase = 'ending';
   if (!isEnded() && hangUpReason) {
-    if (callSid) await telephony.hangUpCall({ callSid });
-    const settled = await condition(isEnded, HANG_UP_SETTLE_MS);
-    if (!settled) moveStatus('completed');
+    let alreadyGone = !callSid;
+    try {
+      if (callSid) alreadyGone = (await telephony.hangUpCall({ callSid })).alreadyEnded;
+    } catch (error) {
+      log.warn('hang-up failed', { callId: input.callId, error: String(error) });
+    }
+    // Twilio sends the final status after a hang-up; a call it no longer knows sends none.
+    if (!alreadyGone) await condition(isEnded, HANG_UP_SETTLE_MS);
+    if (!isEnded()) moveStatus(hangUpReason === 'status_unknown' ? 'failed' : 'completed');
   }
   // The bridge sends the last turns as the stream stops; give it a moment to finish.
   const streamClosed = await condition(() => streamSid === undefined, MEDIA_SETTLE_MS);

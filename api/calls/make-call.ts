@@ -25,8 +25,20 @@ export interface MakeCallDependencies {
   namespace: string;
 }
 
+/** JSON with object keys sorted at every depth: the same request hashes the same however it is written. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, entry]) => entry !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, entry]) => `${JSON.stringify(key)}:${canonicalJson(entry)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
 function hashBody(body: MakeCallBody): string {
-  return createHash('sha256').update(JSON.stringify(body)).digest('hex');
+  return createHash('sha256').update(canonicalJson(body)).digest('hex');
 }
 
 async function findIdempotentCall(

@@ -29,7 +29,8 @@ const SORRY_UNAVAILABLE = 'Sorry, we cannot take your call right now. Please try
 const SORRY_BUSY = 'Sorry, all of our lines are busy right now. Please try again in a few minutes. Goodbye.';
 
 const callSid = z.string().regex(/^CA[0-9a-f]{32}$/);
-const phone = z.string().min(1).max(32);
+// Numbers, or client:/sip: identities; never control characters.
+const phone = z.string().regex(/^[^\u0000-\u001f\u007f]{1,64}$/, 'not a phone number or identity');
 
 const incomingCallForm = z.object({
   CallSid: callSid,
