@@ -1,18 +1,39 @@
 /**
  * One live call on the bridge: the Twilio media stream on one side, the model
  * connection on the other. Audio is relayed untouched in mu-law; the session
- * tracks playback to handle barge-in, relays function calls to the workflow,
- * and sends one transcript turn per utterance.
+ * tracks playback to handle barge-in, relays function calls and keypad entries
+ * to the workflow, runs the call's guards (no input, time limit, a failing
+ * model), and sends one transcript turn per utterance.
  */
 import type { WebSocket } from 'ws';
 import type { Logger } from '../lib/logger.js';
 import { verifyStreamToken } from '../lib/stream-token.js';
-import type { MediaSessionConfig, TranscriptTurn } from '../workflows/types.js';
+import type { KeypadEntry, MediaSessionConfig, ToolResult, TranscriptTurn } from '../workflows/types.js';
+import { AgentTranscript } from './agent-transcript.js';
 import type { CallControl } from './call-control.js';
+import { dtmfAudio } from './dtmf-tones.js';
+import { KeypadCollector } from './keypad.js';
+import { LastWords } from './last-words.js';
 import type { ModelConnection, ModelConnector } from './model-connection.js';
-import { parseModelEvent, RETIRED_AUDIO_EVENTS, type ModelEvent } from './model-events.js';
+import {
+  asAudioDelta,
+  nonPcmuFormats,
+  parseModelEvent,
+  responseHadAudio,
+  RETIRED_EVENT_NAMES,
+  RETIRED_SHAPE_CLOSE,
+  RETIRED_SHAPE_CODE,
+  type ModelEvent,
+} from './model-events.js';
 import { PlaybackTracker } from './playback.js';
-import { base64ByteLength, greetingRequest, heardText, sessionUpdateFor } from './session-update.js';
+import {
+  base64ByteLength,
+  greetingRequest,
+  keypadMessage,
+  lastWordsSessionUpdate,
+  sayExactlyRequest,
+  sessionUpdateFor,
+} from './session-update.js';
 import { parseTwilioMessage, type TwilioMessage } from './twilio-messages.js';
 
 export interface CallSessionDependencies {
@@ -29,15 +50,8 @@ const EARLY_AUDIO_LIMIT_FRAMES = 100;
 const HANG_UP_MARGIN_MS = 2_000;
 /** WebSocket close code for a policy violation: a stream without a valid token. */
 const POLICY_VIOLATION = 1008;
-
-interface AgentItem {
-  transcript: string;
-  transcriptDone: boolean;
-  interrupted: boolean;
-  heardMs: number;
-  emitted: boolean;
-  startedAt: string;
-}
+/** Ids of audio the bridge makes itself (keypad tones): never truncated at the model. */
+const TONE_ITEM_PREFIX = 'bridge_tones_';
 
 type Phase = 'awaiting-start' | 'connecting' | 'live' | 'closed';
 
@@ -46,17 +60,29 @@ export class CallSession {
   private callId: string | undefined;
   private streamSid: string | undefined;
   private logger: Logger;
+  private config: MediaSessionConfig | undefined;
   private model: ModelConnection | undefined;
+  private modelLost = false;
   private readonly earlyAudio: string[] = [];
   private readonly playback = new PlaybackTracker();
-  private readonly agentItems = new Map<string, AgentItem>();
+  private readonly transcript = new AgentTranscript(this.playback, (turn) => this.sendTurn(turn));
+  private readonly keypad = new KeypadCollector((entry) => this.handleKeypadEntry(entry));
+  private readonly lastWords = new LastWords();
   private readonly toolCallsSeen = new Set<string>();
+  private toolsInFlight = 0;
   private responseActive = false;
-  private responseOwedAfterTools = false;
+  private responseOwed = false;
+  private responseAudioBytes = 0;
+  private pendingHangUp: { reason: string; cancellable: boolean } | undefined;
   private hangUpTimer: NodeJS.Timeout | undefined;
-  private hangUpPending = false;
   private hungUp = false;
+  private callerSpeaking = false;
   private callerSpeechStartedAt: string | undefined;
+  private noInputTimer: NodeJS.Timeout | undefined;
+  private noInputPrompted = false;
+  private deadlineTimer: NodeJS.Timeout | undefined;
+  private toneSequence = 0;
+  private retiredNamesSeen = false;
   private signals: Promise<void> = Promise.resolve();
   private framesDroppedBeforeStart = 0;
 
@@ -81,8 +107,17 @@ export class CallSession {
     this.finish('twilio_socket_closed');
   }
 
+  /** Settles when every signal this session queued has been sent. */
+  async drained(): Promise<void> {
+    await this.signals;
+  }
+
   private dispatchTwilio(message: TwilioMessage): void {
     switch (message.event) {
+      case 'media':
+        return this.relayCallerAudio(message.media.payload);
+      case 'mark':
+        return this.acknowledgeMark(message.mark.name);
       case 'connected':
         return;
       case 'start':
@@ -91,18 +126,10 @@ export class CallSession {
           this.closeTwilio(1011, 'internal error');
         });
         return;
-      case 'media':
-        this.relayCallerAudio(message.media.payload);
-        return;
-      case 'mark':
-        this.acknowledgeMark(message.mark.name);
-        return;
       case 'dtmf':
-        this.logger.debug({ digit: '*' }, 'dtmf received');
-        return;
+        return this.handleKeyPress(message.dtmf.digit);
       case 'stop':
-        this.finish('stream_stopped');
-        return;
+        return this.finish('stream_stopped');
     }
   }
 
@@ -139,11 +166,10 @@ export class CallSession {
     try {
       connection = await this.deps.models.open(model, {
         onEvent: (event) => this.handleModelEvent(event),
-        onClosed: (reason, code) => this.handleModelClosed(reason, code),
+        onClosed: (reason, code, closeReason) => this.handleModelClosed(reason, code, closeReason),
       });
     } catch (error) {
-      this.logger.warn({ err: String(error) }, 'model connection failed');
-      this.hangUp('model_unavailable');
+      this.failCall('model_unavailable', error instanceof Error ? error.message : String(error));
       return;
     }
     // The caller left while the model socket was opening: close it with nothing sent (C11).
@@ -153,18 +179,22 @@ export class CallSession {
     }
 
     this.model = connection;
+    this.config = config;
     this.phase = 'live';
     connection.send(sessionUpdateFor(config, model));
     for (const payload of this.earlyAudio.splice(0)) {
       connection.send({ type: 'input_audio_buffer.append', audio: payload });
     }
+    // The greeting is asked for only now: nothing can reach Twilio before `start` (C06).
     if (config.greeting) connection.send(greetingRequest(config.greeting));
+    this.armTimeLimit(config);
+    this.reviewNoInput();
     this.logger.info({ agentVersionId: config.agentVersionId }, 'media session live');
   }
 
   private relayCallerAudio(payload: string): void {
     if (this.phase === 'live') {
-      this.model?.send({ type: 'input_audio_buffer.append', audio: payload });
+      if (!this.modelLost) this.model?.send({ type: 'input_audio_buffer.append', audio: payload });
     } else if (this.phase === 'connecting') {
       this.earlyAudio.push(payload);
       if (this.earlyAudio.length > EARLY_AUDIO_LIMIT_FRAMES) this.earlyAudio.shift();
@@ -176,210 +206,327 @@ export class CallSession {
 
   private handleModelEvent(raw: unknown): void {
     if (this.isClosed()) return;
-    const event = parseModelEvent(raw);
-    if (!event) {
-      const type = (raw as { type?: unknown } | null)?.type;
-      if (typeof type === 'string' && RETIRED_AUDIO_EVENTS.has(type)) {
-        this.logger.error({ type }, 'the model speaks a retired protocol version: check the model name');
-      }
+    const delta = asAudioDelta(raw);
+    if (delta) {
+      this.relayAgentAudio(delta.item_id, delta.delta);
       return;
     }
-    this.dispatchModel(event);
+    const event = parseModelEvent(raw) ?? this.parseRetiredEvent(raw);
+    if (event) this.dispatchModel(event);
+  }
+
+  /** A beta-named event: relayed so the caller is not left in silence, and reported once. */
+  private parseRetiredEvent(raw: unknown): ModelEvent | undefined {
+    const type = (raw as { type?: unknown } | null)?.type;
+    const current = typeof type === 'string' ? RETIRED_EVENT_NAMES.get(type) : undefined;
+    if (!current) return undefined;
+    if (!this.retiredNamesSeen) {
+      this.retiredNamesSeen = true;
+      this.logger.error({ type }, 'the model sends retired (beta) event names: check the model and endpoint');
+    }
+    return parseModelEvent({ ...(raw as object), type: current });
   }
 
   private dispatchModel(event: ModelEvent): void {
     switch (event.type) {
+      case 'response.output_audio.delta':
+        return this.relayAgentAudio(event.item_id, event.delta);
       case 'response.created':
         this.responseActive = true;
-        return;
+        this.responseAudioBytes = 0;
+        this.lastWords.responseStarted();
+        return this.reviewNoInput();
       case 'response.done':
-        this.responseActive = false;
-        if (this.responseOwedAfterTools) {
-          this.responseOwedAfterTools = false;
-          this.model?.send({ type: 'response.create' });
-        }
-        if (this.hangUpPending) this.armHangUpTimer();
-        this.hangUpIfGoodbyePlayed();
-        return;
-      case 'response.output_audio.delta':
-        this.relayAgentAudio(event.item_id, event.delta);
-        return;
+        return this.finishResponse(event.response);
       case 'response.output_audio.done': {
         const mark = this.playback.finishItem(event.item_id);
         if (mark) this.sendMark(mark);
-        this.emitAgentTurnWhenHeard(event.item_id);
-        return;
+        return this.transcript.emitWhenHeard(event.item_id);
       }
       case 'response.output_audio_transcript.delta':
-        this.agentItem(event.item_id).transcript += event.delta;
-        return;
-      case 'response.output_audio_transcript.done': {
-        const item = this.agentItem(event.item_id);
-        item.transcript = event.transcript;
-        item.transcriptDone = true;
-        this.emitAgentTurnWhenHeard(event.item_id);
-        return;
-      }
+        return this.transcript.appendText(event.item_id, event.delta);
+      case 'response.output_audio_transcript.done':
+        return this.transcript.finishText(event.item_id, event.transcript);
       case 'response.function_call_arguments.done':
-        this.runTool(event.call_id, event.name, event.arguments);
-        return;
+        return this.runTool(event.call_id, event.name, event.arguments);
       case 'input_audio_buffer.speech_started':
+        this.callerSpeaking = true;
+        this.noInputPrompted = false;
         this.callerSpeechStartedAt = new Date().toISOString();
         this.bargeIn();
-        return;
+        return this.reviewNoInput();
       case 'input_audio_buffer.speech_stopped':
-        return;
+        this.callerSpeaking = false;
+        return this.reviewNoInput();
       case 'conversation.item.input_audio_transcription.completed':
-        this.sendTurn({
+        return this.sendTurn({
           role: 'caller',
           text: event.transcript.trim(),
           interrupted: false,
           startedAt: this.callerSpeechStartedAt ?? new Date().toISOString(),
           endedAt: new Date().toISOString(),
         });
+      case 'session.updated': {
+        const formats = nonPcmuFormats(event);
+        if (formats.length > 0) this.failCall('model_protocol_mismatch', `the model reports ${formats.join(', ')} audio`);
         return;
+      }
       case 'error':
-        if (event.error.code === 'conversation_already_has_active_response') {
-          // A response.create raced an open response (C09); the open one carries on.
-          this.logger.info('model already had an active response');
-          return;
-        }
-        this.logger.warn({ code: event.error.code ?? 'unknown' }, 'model reported an error');
-        return;
+        return this.handleModelError(event.error.code ?? 'unknown');
       case 'session.created':
-      case 'session.updated':
         return;
     }
   }
 
+  private finishResponse(response: Extract<ModelEvent, { type: 'response.done' }>['response']): void {
+    this.responseActive = false;
+    // The response says it spoke, yet no audio arrived: its audio came under a name we do not know.
+    if (response.status === 'completed' && this.responseAudioBytes === 0 && responseHadAudio(response)) {
+      this.failCall('model_protocol_mismatch', 'a response reported audio but no audio event arrived');
+      return;
+    }
+    const lastWords = this.lastWords.responseFinished();
+    if (lastWords === 'speak') this.speakLastWords();
+    if (lastWords === 'spoken') this.scheduleHangUp(this.lastWords.reason ?? 'agent_ended_call', false);
+    this.createOwedResponse();
+    if (this.pendingHangUp) this.armHangUpTimer();
+    this.hangUpIfPlayed();
+    this.reviewNoInput();
+  }
+
+  private handleModelError(code: string): void {
+    if (code === 'conversation_already_has_active_response') {
+      // A response.create raced an open response (C09); the open one carries on.
+      this.logger.info('model already had an active response');
+    } else if (code === RETIRED_SHAPE_CODE) {
+      this.logger.error({ code }, 'the model API refused this client as a retired API shape');
+    } else {
+      this.logger.warn({ code }, 'model reported an error');
+    }
+  }
+
   private relayAgentAudio(itemId: string, payload: string): void {
-    const item = this.agentItem(itemId);
+    const bytes = base64ByteLength(payload);
+    this.responseAudioBytes += bytes;
     // Audio of an item the caller interrupted is late: never forward it (C07).
-    if (item.interrupted || !this.streamSid) return;
+    if (this.transcript.isInterrupted(itemId) || !this.streamSid) return;
     this.sendToTwilio({ event: 'media', streamSid: this.streamSid, media: { payload } });
-    const mark = this.playback.recordAudio(itemId, base64ByteLength(payload));
+    const mark = this.playback.recordAudio(itemId, bytes);
     if (mark) this.sendMark(mark);
+    if (this.noInputTimer) this.reviewNoInput();
   }
 
   private acknowledgeMark(name: string): void {
     const played = this.playback.acknowledge(name);
     if (!played) return;
-    this.emitAgentTurnWhenHeard(played.itemId);
-    this.hangUpIfGoodbyePlayed();
+    this.transcript.emitWhenHeard(played.itemId);
+    this.hangUpIfPlayed();
+    this.reviewNoInput();
   }
 
-  /** The caller spoke over the agent: clear Twilio's buffer and truncate at what was heard. */
+  /** The caller spoke (or keyed) over the agent: clear Twilio's buffer and truncate at what was heard. */
   private bargeIn(): void {
+    if (this.lastWords.active) return;
     const cut = this.playback.interrupt();
     if (!cut || !this.streamSid) return;
 
     this.sendToTwilio({ event: 'clear', streamSid: this.streamSid });
-    this.model?.send({
-      type: 'conversation.item.truncate',
-      item_id: cut.itemId,
-      content_index: 0,
-      audio_end_ms: Math.floor(cut.heardMs),
-    });
+    this.truncate(cut.itemId, cut.heardMs);
+    for (const itemId of cut.unheardItems) this.truncate(itemId, 0);
     this.cancelHangUp();
-
-    for (const [itemId, heardMs] of [[cut.itemId, cut.heardMs] as const, ...cut.unheardItems.map((id) => [id, 0] as const)]) {
-      const item = this.agentItem(itemId);
-      item.interrupted = true;
-      item.heardMs = heardMs;
-      this.emitAgentTurnWhenHeard(itemId);
-    }
+    this.transcript.markInterrupted(cut.itemId, cut.heardMs);
+    for (const itemId of cut.unheardItems) this.transcript.markInterrupted(itemId, 0);
     this.logger.info({ heardMs: Math.floor(cut.heardMs) }, 'caller barged in');
   }
 
-  private emitAgentTurnWhenHeard(itemId: string): void {
-    const item = this.agentItems.get(itemId);
-    if (!item || item.emitted || !item.transcriptDone) return;
-    if (!item.interrupted && !this.playback.isFullyPlayed(itemId)) return;
-    this.emitAgentTurn(itemId, item);
-  }
-
-  private emitAgentTurn(itemId: string, item: AgentItem): void {
-    item.emitted = true;
-    const heardMs = item.interrupted ? item.heardMs : this.playback.playedMs(itemId);
-    const text = item.interrupted ? heardText(item.transcript, heardMs, this.playback.sentMs(itemId)) : item.transcript;
-    if (!text.trim()) return;
-    this.sendTurn({
-      role: 'agent',
-      text: text.trim(),
-      interrupted: item.interrupted,
-      startedAt: item.startedAt,
-      endedAt: new Date().toISOString(),
-    });
+  private truncate(itemId: string, heardMs: number): void {
+    if (itemId.startsWith(TONE_ITEM_PREFIX)) return;
+    this.model?.send({ type: 'conversation.item.truncate', item_id: itemId, content_index: 0, audio_end_ms: Math.floor(heardMs) });
   }
 
   private runTool(callId: string, name: string, args: string): void {
     // The model may repeat the arguments event; one run per call_id (C09).
     if (this.toolCallsSeen.has(callId) || !this.callId) return;
     this.toolCallsSeen.add(callId);
+    this.toolsInFlight += 1;
+    this.reviewNoInput();
 
     this.deps.control
       .invokeTool(this.callId, { toolCallId: callId, name, arguments: args })
-      .catch((error: unknown) => {
+      .catch((error: unknown): ToolResult => {
         this.logger.warn({ tool: name, err: String(error) }, 'tool invocation failed');
-        return { status: 'failed' as const, output: JSON.stringify({ error: 'the tool is unavailable' }) };
+        return { status: 'failed', output: JSON.stringify({ error: 'the tool is unavailable' }) };
       })
       .then((result) => {
+        this.toolsInFlight -= 1;
         if (!this.model?.isOpen || this.isClosed()) return;
         this.model.send({
           type: 'conversation.item.create',
           item: { type: 'function_call_output', call_id: callId, output: result.output },
         });
-        if ('action' in result && result.action === 'hang_up') {
-          this.scheduleHangUp();
-        } else if (this.responseActive) {
-          this.responseOwedAfterTools = true;
+        if (result.action === 'hang_up') {
+          this.scheduleHangUp('agent_ended_call', true);
         } else {
-          this.model.send({ type: 'response.create' });
+          if (result.action === 'send_digits' && result.digits) this.playTones(result.digits);
+          // The model answers the output once its open response is done and no tool is pending.
+          this.responseOwed = true;
+          this.createOwedResponse();
         }
+        this.reviewNoInput();
       })
       .catch((error: unknown) => this.logger.error({ err: String(error) }, 'tool result handling failed'));
   }
 
+  private createOwedResponse(): void {
+    if (!this.responseOwed || this.responseActive || this.toolsInFlight > 0) return;
+    if (this.pendingHangUp || this.lastWords.active || this.modelLost) return;
+    this.responseOwed = false;
+    this.model?.send({ type: 'response.create' });
+  }
+
+  /** Keypad tones to the far end, queued behind the agent's audio like its speech. */
+  private playTones(digits: string): void {
+    if (!this.streamSid) return;
+    this.toneSequence += 1;
+    const itemId = `${TONE_ITEM_PREFIX}${this.toneSequence}`;
+    const payload = dtmfAudio(digits).toString('base64');
+    this.sendToTwilio({ event: 'media', streamSid: this.streamSid, media: { payload } });
+    this.playback.recordAudio(itemId, base64ByteLength(payload));
+    const mark = this.playback.finishItem(itemId);
+    if (mark) this.sendMark(mark);
+  }
+
+  private handleKeyPress(digit: string): void {
+    this.noInputPrompted = false;
+    // A key press interrupts the agent, as it does an IVR prompt.
+    this.bargeIn();
+    this.keypad.press(digit);
+    this.reviewNoInput();
+  }
+
+  private handleKeypadEntry(entry: KeypadEntry): void {
+    const callId = this.callId;
+    if (!callId) return;
+    this.signals = this.signals
+      .then(() => this.deps.control.sendKeypadEntry(callId, entry))
+      .catch((error: unknown) => this.logger.warn({ err: String(error) }, 'keypad entry not delivered'));
+    if (this.phase !== 'live' || !this.model || this.modelLost) return;
+    this.model.send(keypadMessage(entry, this.config?.maskKeypadDigits ?? true));
+    this.responseOwed = true;
+    this.createOwedResponse();
+    this.reviewNoInput();
+  }
+
+  /** Silence from the caller while the agent waits: one prompt, then a polite end. */
+  private reviewNoInput(): void {
+    const policy = this.config?.noInput;
+    if (!policy || this.phase !== 'live') return;
+    const waitingForCaller =
+      !this.responseActive &&
+      !this.callerSpeaking &&
+      this.toolsInFlight === 0 &&
+      !this.playback.hasUnplayedAudio() &&
+      !this.pendingHangUp &&
+      !this.lastWords.active &&
+      !this.hungUp;
+    if (!waitingForCaller) {
+      clearTimeout(this.noInputTimer);
+      this.noInputTimer = undefined;
+      return;
+    }
+    if (this.noInputTimer) return;
+    this.noInputTimer = setTimeout(() => {
+      this.noInputTimer = undefined;
+      if (this.noInputPrompted) {
+        this.sayLastWords(policy.goodbye, 'no_input', 'The caller has not answered.');
+        return;
+      }
+      this.noInputPrompted = true;
+      this.model?.send(sayExactlyRequest('The caller has gone quiet.', policy.prompt));
+    }, policy.timeoutMs);
+    this.noInputTimer.unref();
+  }
+
+  private armTimeLimit(config: MediaSessionConfig): void {
+    const remainingMs = Math.max(0, Date.parse(config.endsAt) - Date.now());
+    this.deadlineTimer = setTimeout(() => {
+      // An agent already saying goodbye finishes that instead.
+      if (this.pendingHangUp) return;
+      this.sayLastWords(config.wrapUpMessage, 'max_duration', 'The call has reached its time limit.');
+    }, remainingMs);
+    this.deadlineTimer.unref();
+  }
+
+  /** The agent's last words (a wrap-up, a no-input goodbye): not interruptible, then a hang-up. */
+  private sayLastWords(words: string, reason: string, context: string): void {
+    if (!this.config || this.hungUp || !this.lastWords.begin(words, reason, context)) return;
+    this.reviewNoInput();
+    this.model?.send(lastWordsSessionUpdate(this.config));
+    if (this.responseActive) this.model?.send({ type: 'response.cancel' });
+    else this.speakLastWords();
+  }
+
+  private speakLastWords(): void {
+    const request = this.lastWords.request(() => this.hangUp(this.lastWords.reason ?? 'agent_ended_call'));
+    if (request) this.model?.send(sayExactlyRequest(request.context, request.words));
+  }
+
   /** Hang up once the goodbye has played: the last mark, or its length plus a margin (C08). */
-  private scheduleHangUp(): void {
-    this.hangUpPending = true;
+  private scheduleHangUp(reason: string, cancellable: boolean): void {
+    this.pendingHangUp = { reason, cancellable };
     this.armHangUpTimer();
-    this.hangUpIfGoodbyePlayed();
+    this.hangUpIfPlayed();
   }
 
   private armHangUpTimer(): void {
+    const pending = this.pendingHangUp;
+    if (!pending) return;
     clearTimeout(this.hangUpTimer);
-    this.hangUpTimer = setTimeout(() => this.hangUp('agent_ended_call'), this.playback.unplayedMs() + HANG_UP_MARGIN_MS);
+    this.hangUpTimer = setTimeout(() => this.hangUp(pending.reason), this.playback.unplayedMs() + HANG_UP_MARGIN_MS);
     this.hangUpTimer.unref();
   }
 
-  private hangUpIfGoodbyePlayed(): void {
-    if (this.hangUpPending && !this.responseActive && !this.playback.hasUnplayedAudio()) {
-      this.hangUp('agent_ended_call');
+  private hangUpIfPlayed(): void {
+    if (this.pendingHangUp && !this.responseActive && !this.playback.hasUnplayedAudio()) {
+      this.hangUp(this.pendingHangUp.reason);
     }
   }
 
   private cancelHangUp(): void {
-    if (!this.hangUpPending) return;
-    this.hangUpPending = false;
+    if (!this.pendingHangUp?.cancellable) return;
+    this.pendingHangUp = undefined;
     clearTimeout(this.hangUpTimer);
     this.logger.info('goodbye interrupted: hang-up cancelled');
   }
 
-  private hangUp(reason: string): void {
+  private hangUp(reason: string, detail?: string): void {
     if (this.hungUp || !this.callId) return;
     this.hungUp = true;
-    this.hangUpPending = false;
-    clearTimeout(this.hangUpTimer);
+    this.pendingHangUp = undefined;
+    this.clearTimers();
     this.deps.control
-      .requestHangUp(this.callId, reason)
+      .requestHangUp(this.callId, reason, detail)
       .catch((error: unknown) => this.logger.warn({ err: String(error) }, 'hang-up request failed'));
   }
 
-  private handleModelClosed(reason: string, code?: number): void {
+  /** The model failed or drifted: this call ends with the fallback message; no other call notices (C11). */
+  private failCall(reason: string, detail: string): void {
+    if (this.modelLost) return;
+    this.modelLost = true;
+    this.logger.warn({ reason, detail }, 'model failed: ending the call with the fallback message');
+    this.model?.close();
+    this.hangUp(reason, detail);
+  }
+
+  private handleModelClosed(reason: string, code?: number, closeReason?: string): void {
     if (this.isClosed()) return;
-    this.logger.warn({ reason, code }, 'model connection lost');
-    this.hangUp('model_unavailable');
+    if (code === RETIRED_SHAPE_CLOSE || closeReason?.includes(RETIRED_SHAPE_CODE)) {
+      // Retrying cannot help: the client, model name or endpoint must change.
+      this.logger.error({ code, closeReason }, 'the model API retired this client shape: a configuration error');
+      this.failCall('model_configuration_error', `closed ${code}: ${closeReason ?? ''}`.trim());
+      return;
+    }
+    this.failCall('model_unavailable', reason);
   }
 
   private sendTurn(turn: TranscriptTurn): void {
@@ -395,17 +542,10 @@ export class CallSession {
     if (this.phase === 'closed') return;
     const wasStarted = this.phase !== 'awaiting-start';
     this.phase = 'closed';
-    clearTimeout(this.hangUpTimer);
+    this.clearTimers();
+    this.keypad.flush();
     this.model?.close();
-
-    for (const [itemId, item] of this.agentItems) {
-      if (item.emitted || !item.transcriptDone) continue;
-      if (!this.playback.isFullyPlayed(itemId)) {
-        item.interrupted = true;
-        item.heardMs = this.playback.playedMs(itemId);
-      }
-      this.emitAgentTurn(itemId, item);
-    }
+    this.transcript.emitRemaining();
 
     const { callId, streamSid } = this;
     if (wasStarted && callId && streamSid) {
@@ -417,13 +557,12 @@ export class CallSession {
     this.logger.info({ reason }, 'media session ended');
   }
 
-  private agentItem(itemId: string): AgentItem {
-    let item = this.agentItems.get(itemId);
-    if (!item) {
-      item = { transcript: '', transcriptDone: false, interrupted: false, heardMs: 0, emitted: false, startedAt: new Date().toISOString() };
-      this.agentItems.set(itemId, item);
-    }
-    return item;
+  private clearTimers(): void {
+    clearTimeout(this.hangUpTimer);
+    clearTimeout(this.noInputTimer);
+    clearTimeout(this.deadlineTimer);
+    this.noInputTimer = undefined;
+    this.lastWords.clear();
   }
 
   private sendMark(name: string): void {
@@ -443,10 +582,5 @@ export class CallSession {
 
   private isClosed(): boolean {
     return this.phase === 'closed';
-  }
-
-  /** Settles when every signal this session queued has been sent. */
-  async drained(): Promise<void> {
-    await this.signals;
   }
 }

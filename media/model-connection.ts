@@ -14,7 +14,8 @@ export interface ModelConnection {
 
 export interface ModelConnectionHandlers {
   onEvent(event: unknown): void;
-  onClosed(reason: string, code?: number): void;
+  /** The connection ended after opening; `closeReason` is the peer's close frame text. */
+  onClosed(reason: string, code?: number, closeReason?: string): void;
 }
 
 export interface ModelConnector {
@@ -30,10 +31,10 @@ export function createModelConnector(openai: OpenAI, connectTimeoutMs: number): 
         const realtime = new OpenAIRealtimeWS({ model, options: { handshakeTimeout: connectTimeoutMs } }, openai);
         const socket = realtime.socket;
 
-        const reportClosed = (reason: string, code?: number) => {
+        const reportClosed = (reason: string, code?: number, closeReason?: string) => {
           if (closedReported) return;
           closedReported = true;
-          handlers.onClosed(reason, code);
+          handlers.onClosed(reason, code, closeReason);
         };
         const fail = (reason: string) => {
           clearTimeout(timer);
@@ -58,14 +59,15 @@ export function createModelConnector(openai: OpenAI, connectTimeoutMs: number): 
           fail(`model refused the connection (${response.statusCode ?? 'unknown'})`);
           socket.terminate();
         });
-        socket.on('close', (code) => {
+        socket.on('close', (code, reasonBytes) => {
           clearTimeout(timer);
           if (!settled) {
             settled = true;
             reject(new Error(`model connection closed (${code}) before opening`));
             return;
           }
-          reportClosed(code === 1000 ? 'closed' : `model connection closed (${code})`, code);
+          const closeReason = reasonBytes.toString('utf8').slice(0, 200);
+          reportClosed(code === 1000 ? 'closed' : `model connection closed (${code})`, code, closeReason);
         });
         socket.on('open', () => {
           clearTimeout(timer);

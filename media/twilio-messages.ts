@@ -43,12 +43,32 @@ export const twilioMessageSchema = z.discriminatedUnion('event', [
 ]);
 
 export type TwilioMessage = z.infer<typeof twilioMessageSchema>;
+export type TwilioMediaMessage = Extract<TwilioMessage, { event: 'media' }>;
+
+/** A 20 ms frame is 216 base64 characters; this leaves room for larger frames, not for abuse. */
+const MAX_MEDIA_PAYLOAD_CHARS = 16_384;
 
 export function parseTwilioMessage(raw: string): TwilioMessage | undefined {
+  let json: unknown;
   try {
-    const parsed = twilioMessageSchema.safeParse(JSON.parse(raw));
-    return parsed.success ? parsed.data : undefined;
+    json = JSON.parse(raw);
   } catch {
     return undefined;
   }
+  const media = asMediaMessage(json);
+  if (media) return media;
+  const parsed = twilioMessageSchema.safeParse(json);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/**
+ * Media frames are 50 a second per call, so they skip the schema: the checks
+ * the media schema makes that matter (a string payload of sane length), by hand.
+ */
+function asMediaMessage(json: unknown): TwilioMediaMessage | undefined {
+  const candidate = json as { event?: unknown; media?: { payload?: unknown } } | null;
+  if (candidate?.event !== 'media') return undefined;
+  const payload = candidate.media?.payload;
+  if (typeof payload !== 'string' || payload.length > MAX_MEDIA_PAYLOAD_CHARS) return undefined;
+  return candidate as TwilioMediaMessage;
 }

@@ -74,6 +74,14 @@ export class ModelSession {
     this.socket.close(code, reason);
   }
 
+  /** What the real API does to a client speaking the retired beta shape. */
+  refuseRetiredShape(): void {
+    const message =
+      'The Realtime Beta API is no longer supported. Please use /v1/realtime for the GA API.';
+    this.events.sendError({ code: 'beta_api_shape_disabled', message });
+    this.close(4000, 'beta_api_shape_disabled');
+  }
+
   private receive(text: string): void {
     const parsed = parseClientMessage(text);
     if (!parsed.ok) {
