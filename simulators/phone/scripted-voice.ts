@@ -8,6 +8,7 @@ import type { PartyStep, UtterancePlayedRecord } from './types.js';
 
 /** What the script can see of the agent's playback. */
 export interface ScriptPlaybackView {
+  readonly playedBytes: number;
   idleForMs(nowStreamMs: number): number | null;
   speakingForMs(nowStreamMs: number): number | null;
 }
@@ -25,6 +26,8 @@ export class ScriptedVoice {
   audioEndedAtStreamMs: number | null = null;
   private stepIndex = 0;
   private previousStepEndedAtMs = 0;
+  /** Agent audio played when the previous step ended: a reply is audio played after it. */
+  private playedBytesAtPreviousStep = 0;
   private speech: { audio: Buffer; offsetBytes: number } | null = null;
 
   constructor(
@@ -35,7 +38,7 @@ export class ScriptedVoice {
 
   /** The frame whose 20 ms end at `nowStreamMs`. */
   nextFrame(nowStreamMs: number, playback: ScriptPlaybackView): Buffer {
-    if (this.speech) return this.speakFrame(this.speech, nowStreamMs);
+    if (this.speech) return this.speakFrame(this.speech, nowStreamMs, playback);
     const step = this.steps[this.stepIndex];
     if (!step) {
       this.audioEndedAtStreamMs ??= nowStreamMs;
@@ -50,7 +53,7 @@ export class ScriptedVoice {
       return SILENT_FRAME;
     }
     if (!step.speakMs) {
-      this.previousStepEndedAtMs = nowStreamMs;
+      this.endStep(nowStreamMs, playback);
       return SILENT_FRAME;
     }
     this.played.push({
@@ -59,7 +62,7 @@ export class ScriptedVoice {
       endedAtStreamMs: null,
     });
     this.speech = { audio: synthesizeTone(step.speakMs, CALLER_TONE_HZ), offsetBytes: 0 };
-    return this.speakFrame(this.speech, nowStreamMs);
+    return this.speakFrame(this.speech, nowStreamMs, playback);
   }
 
   private isDue(step: PartyStep, nowStreamMs: number, playback: ScriptPlaybackView): boolean {
@@ -67,22 +70,33 @@ export class ScriptedVoice {
     if ('afterMs' in cue) return nowStreamMs - this.previousStepEndedAtMs >= cue.afterMs;
     if ('agentSpeakingForMs' in cue)
       return (playback.speakingForMs(nowStreamMs) ?? -1) >= cue.agentSpeakingForMs;
+    const replied = playback.playedBytes > this.playedBytesAtPreviousStep;
     const idleMs = playback.idleForMs(nowStreamMs);
     return (
+      replied &&
       idleMs !== null &&
       idleMs >= cue.agentSilentForMs &&
       playback.speakingForMs(nowStreamMs) === null
     );
   }
 
-  private speakFrame(speech: { audio: Buffer; offsetBytes: number }, nowStreamMs: number): Buffer {
+  private endStep(nowStreamMs: number, playback: ScriptPlaybackView): void {
+    this.previousStepEndedAtMs = nowStreamMs;
+    this.playedBytesAtPreviousStep = playback.playedBytes;
+  }
+
+  private speakFrame(
+    speech: { audio: Buffer; offsetBytes: number },
+    nowStreamMs: number,
+    playback: ScriptPlaybackView,
+  ): Buffer {
     const frame = Buffer.alloc(FRAME_BYTES, MULAW_SILENCE);
     const end = Math.min(speech.offsetBytes + FRAME_BYTES, speech.audio.length);
     speech.audio.copy(frame, 0, speech.offsetBytes, end);
     speech.offsetBytes = end;
     if (end >= speech.audio.length) {
       this.speech = null;
-      this.previousStepEndedAtMs = nowStreamMs;
+      this.endStep(nowStreamMs, playback);
       const record = this.played.at(-1);
       if (record) record.endedAtStreamMs = nowStreamMs;
     }

@@ -33,7 +33,7 @@ export interface PartyBehaviour {
 
 /** When a scripted party takes its next step. */
 export type PartyCue =
-  /** The agent's audio has played and then been silent this long. */
+  /** The agent replied (audio played since the previous step) and then was silent this long. */
   | { agentSilentForMs: number }
   /** The agent's audio has been playing this long without a break: a barge-in. */
   | { agentSpeakingForMs: number }

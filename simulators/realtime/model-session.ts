@@ -90,7 +90,14 @@ export class ModelSession {
       this.events.sendError({ code, message, param, eventId });
       return;
     }
-    this.record.clientEvents.push(summarizeClientEvent(parsed.event));
+    const summary = summarizeClientEvent(parsed.event);
+    if (
+      parsed.event.type === 'response.create' ||
+      parsed.event.type === 'conversation.item.create'
+    ) {
+      summary.duringResponse = this.activeRun !== undefined;
+    }
+    this.record.clientEvents.push(summary);
     try {
       this.dispatch(parsed.event);
     } catch (error) {
