@@ -326,7 +326,11 @@ export class CallSession {
 
   /** The caller spoke (or keyed) over the agent: clear Twilio's buffer and truncate at what was heard. */
   private bargeIn(): void {
-    if (this.lastWords.active) return;
+    if (!this.lastWords.active) this.cutAgentOff();
+  }
+
+  /** Stops the agent's audio where the caller is: a barge-in, or the time limit cutting in. */
+  private cutAgentOff(): void {
     const cut = this.playback.interrupt();
     if (!cut || !this.streamSid) return;
 
@@ -336,7 +340,7 @@ export class CallSession {
     this.cancelHangUp();
     this.transcript.markInterrupted(cut.itemId, cut.heardMs);
     for (const itemId of cut.unheardItems) this.transcript.markInterrupted(itemId, 0);
-    this.logger.info({ heardMs: Math.floor(cut.heardMs) }, 'caller barged in');
+    this.logger.info({ heardMs: Math.floor(cut.heardMs) }, 'agent audio cut off');
   }
 
   private truncate(itemId: string, heardMs: number): void {
@@ -447,11 +451,13 @@ export class CallSession {
     this.noInputTimer.unref();
   }
 
+  /** At the time limit the agent stops mid-sentence if it must, says the wrap-up, and hangs up. */
   private armTimeLimit(config: MediaSessionConfig): void {
     const remainingMs = Math.max(0, Date.parse(config.endsAt) - Date.now());
     this.deadlineTimer = setTimeout(() => {
       // An agent already saying goodbye finishes that instead.
-      if (this.pendingHangUp) return;
+      if (this.pendingHangUp || this.lastWords.active) return;
+      this.cutAgentOff();
       this.sayLastWords(config.wrapUpMessage, 'max_duration', 'The call has reached its time limit.');
     }, remainingMs);
     this.deadlineTimer.unref();

@@ -40,7 +40,7 @@ export type PartyCue =
   /** This long after the previous step ended (after the stream's start, for the first). */
   | { afterMs: number };
 
-/** One action of a scripted party, taken when its cue is met. */
+/** One action of a scripted party, taken when its cue is met; a step with no action only waits. */
 export interface PartyStep {
   when: PartyCue;
   /** Speak for this long: a tone loud enough for the model's voice detection. */
