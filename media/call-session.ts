@@ -259,6 +259,8 @@ export class CallSession {
         this.callerSpeaking = false;
         return this.reviewNoInput();
       case 'conversation.item.input_audio_transcription.completed':
+        // Noise the transcriber heard as nothing is not a turn.
+        if (!event.transcript.trim()) return;
         return this.sendTurn({
           role: 'caller',
           text: event.transcript.trim(),

@@ -39,7 +39,9 @@ export function createModelConnector(openai: OpenAI, connectTimeoutMs: number): 
         const fail = (reason: string) => {
           clearTimeout(timer);
           if (!settled) {
+            // A connection that never opened is reported once, by the rejection.
             settled = true;
+            closedReported = true;
             reject(new Error(reason));
           } else {
             reportClosed(reason);
@@ -63,6 +65,7 @@ export function createModelConnector(openai: OpenAI, connectTimeoutMs: number): 
           clearTimeout(timer);
           if (!settled) {
             settled = true;
+            closedReported = true;
             reject(new Error(`model connection closed (${code}) before opening`));
             return;
           }
