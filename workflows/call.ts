@@ -116,7 +116,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
   }
 
   function isAnswered(): boolean {
-    return STATUS_RANK[status] >= STATUS_RANK['in-progress'];
+    return status === 'in-progress' || status === 'completed';
   }
 
   function moveStatus(next: CallStatus): boolean {
