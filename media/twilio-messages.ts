@@ -3,6 +3,9 @@ import { z } from 'zod';
 
 const sequence = z.string().optional();
 
+/** A 20 ms frame is 216 base64 characters; this leaves room for larger frames, not for abuse. */
+const MAX_MEDIA_PAYLOAD_CHARS = 16_384;
+
 export const twilioMessageSchema = z.discriminatedUnion('event', [
   z.object({ event: z.literal('connected'), protocol: z.string().optional(), version: z.string().optional() }),
   z.object({
@@ -24,7 +27,7 @@ export const twilioMessageSchema = z.discriminatedUnion('event', [
       track: z.string().optional(),
       chunk: z.string().optional(),
       timestamp: z.string().optional(),
-      payload: z.string(),
+      payload: z.string().max(MAX_MEDIA_PAYLOAD_CHARS),
     }),
   }),
   z.object({
@@ -45,8 +48,6 @@ export const twilioMessageSchema = z.discriminatedUnion('event', [
 export type TwilioMessage = z.infer<typeof twilioMessageSchema>;
 export type TwilioMediaMessage = Extract<TwilioMessage, { event: 'media' }>;
 
-/** A 20 ms frame is 216 base64 characters; this leaves room for larger frames, not for abuse. */
-const MAX_MEDIA_PAYLOAD_CHARS = 16_384;
 
 export function parseTwilioMessage(raw: string): TwilioMessage | undefined {
   let json: unknown;
