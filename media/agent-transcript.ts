@@ -55,10 +55,13 @@ export class AgentTranscript {
     this.emit(item, itemId);
   }
 
-  /** The stream ended: every finished item is stored with what the caller heard of it. */
+  /**
+   * The stream ended: every item is stored with what the caller heard of it, the ones the
+   * model was still sending included (their transcript so far covers the audio so far).
+   */
   emitRemaining(): void {
     for (const [itemId, item] of this.items) {
-      if (item.emitted || !item.transcriptDone) continue;
+      if (item.emitted) continue;
       if (!item.interrupted && !this.playback.isFullyPlayed(itemId)) {
         item.interrupted = true;
         item.heardMs = this.playback.playedMs(itemId);
