@@ -73,7 +73,9 @@ export class AgentTranscript {
   private emit(item: AgentItem, itemId: string): void {
     item.emitted = true;
     const sentMs = this.playback.sentMs(itemId);
-    const text = item.interrupted ? heardText(item.transcript, item.heardMs, sentMs) : item.transcript;
+    const text = item.interrupted
+      ? heardText(item.transcript, item.heardMs, sentMs)
+      : item.transcript;
     if (!text.trim()) return;
     this.sendTurn({
       role: 'agent',

@@ -21,7 +21,10 @@ import type {
 } from '../workflows/types.js';
 
 export interface CallControl {
-  attach(callId: string, stream: { streamSid: string; callSid: string }): Promise<MediaSessionConfig>;
+  attach(
+    callId: string,
+    stream: { streamSid: string; callSid: string },
+  ): Promise<MediaSessionConfig>;
   sendTurn(callId: string, turn: TranscriptTurn): Promise<void>;
   sendKeypadEntry(callId: string, entry: KeypadEntry): Promise<void>;
   /** Answers the model's output; a refused call answers status 'refused' and is recorded. */
@@ -34,7 +37,8 @@ export interface CallControl {
 export function createCallControl(client: Client): CallControl {
   const handle = (callId: string) => client.workflow.getHandle(callWorkflowId(callId));
   return {
-    attach: (callId, stream) => handle(callId).executeUpdate(attachMediaStreamUpdate, { args: [stream] }),
+    attach: (callId, stream) =>
+      handle(callId).executeUpdate(attachMediaStreamUpdate, { args: [stream] }),
     sendTurn: (callId, turn) => handle(callId).signal(transcriptTurnSignal, turn),
     sendKeypadEntry: (callId, entry) => handle(callId).signal(keypadEntrySignal, entry),
     invokeTool: async (callId, invocation) => {
@@ -49,7 +53,8 @@ export function createCallControl(client: Client): CallControl {
       }
     },
     requestHangUp: async (callId, reason, detail) =>
-      (await handle(callId).executeUpdate(requestHangUpUpdate, { args: [{ reason, detail }] })).accepted,
+      (await handle(callId).executeUpdate(requestHangUpUpdate, { args: [{ reason, detail }] }))
+        .accepted,
     streamEnded: (callId, stream) => handle(callId).signal(mediaStreamEndedSignal, stream),
   };
 }
@@ -57,5 +62,7 @@ export function createCallControl(client: Client): CallControl {
 function refusalReason(error: unknown): string | undefined {
   if (!(error instanceof WorkflowUpdateFailedError)) return undefined;
   const cause = error.cause;
-  return cause instanceof ApplicationFailure && cause.type === TOOL_REFUSED ? cause.message : undefined;
+  return cause instanceof ApplicationFailure && cause.type === TOOL_REFUSED
+    ? cause.message
+    : undefined;
 }

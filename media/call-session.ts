@@ -8,9 +8,15 @@
 import type { WebSocket } from 'ws';
 import type { Logger } from '../lib/logger.js';
 import { verifyStreamToken } from '../lib/stream-token.js';
-import type { KeypadEntry, MediaSessionConfig, ToolResult, TranscriptTurn } from '../workflows/types.js';
+import type {
+  KeypadEntry,
+  MediaSessionConfig,
+  ToolResult,
+  TranscriptTurn,
+} from '../workflows/types.js';
 import { AgentTranscript } from './agent-transcript.js';
 import type { CallControl } from './call-control.js';
+import { ConversationGuards } from './conversation-guards.js';
 import { dtmfAudio } from './dtmf-tones.js';
 import { KeypadCollector } from './keypad.js';
 import { LastWords } from './last-words.js';
@@ -25,7 +31,9 @@ import {
   RETIRED_SHAPE_CODE,
   type ModelEvent,
 } from './model-events.js';
+import { PendingHangUp } from './pending-hang-up.js';
 import { PlaybackTracker } from './playback.js';
+import { ToolRelay } from './tool-relay.js';
 import {
   base64ByteLength,
   greetingRequest,
@@ -46,8 +54,6 @@ export interface CallSessionDependencies {
 
 /** Caller audio held while the model connection opens (20 ms frames: two seconds). */
 const EARLY_AUDIO_LIMIT_FRAMES = 100;
-/** Extra wait past the unplayed goodbye audio before hanging up anyway. */
-const HANG_UP_MARGIN_MS = 2_000;
 /** WebSocket close code for a policy violation: a stream without a valid token. */
 const POLICY_VIOLATION = 1008;
 /** Ids of audio the bridge makes itself (keypad tones): never truncated at the model. */
@@ -68,19 +74,15 @@ export class CallSession {
   private readonly transcript = new AgentTranscript(this.playback, (turn) => this.sendTurn(turn));
   private readonly keypad = new KeypadCollector((entry) => this.handleKeypadEntry(entry));
   private readonly lastWords = new LastWords();
-  private readonly toolCallsSeen = new Set<string>();
-  private toolsInFlight = 0;
+  private readonly pendingHangUp = new PendingHangUp((reason) => this.hangUp(reason));
+  private guards: ConversationGuards | undefined;
+  private readonly tools: ToolRelay;
   private responseActive = false;
   private responseOwed = false;
   private responseAudioBytes = 0;
-  private pendingHangUp: { reason: string; cancellable: boolean } | undefined;
-  private hangUpTimer: NodeJS.Timeout | undefined;
   private hungUp = false;
   private callerSpeaking = false;
   private callerSpeechStartedAt: string | undefined;
-  private noInputTimer: NodeJS.Timeout | undefined;
-  private noInputPrompted = false;
-  private deadlineTimer: NodeJS.Timeout | undefined;
   private toneSequence = 0;
   private retiredNamesSeen = false;
   private signals: Promise<void> = Promise.resolve();
@@ -91,6 +93,19 @@ export class CallSession {
     private readonly deps: CallSessionDependencies,
   ) {
     this.logger = deps.logger;
+    const logger = () => this.logger;
+    this.tools = new ToolRelay({
+      control: deps.control,
+      get logger() {
+        return logger();
+      },
+      sendToModel: (event) => this.sendToLiveModel(event),
+      onResult: (result) => this.actOnToolResult(result),
+      onRunsChanged: () => {
+        this.createOwedResponse();
+        this.guards?.review();
+      },
+    });
   }
 
   handleTwilioMessage(raw: string): void {
@@ -133,12 +148,19 @@ export class CallSession {
     }
   }
 
-  private async start(start: { streamSid: string; callSid: string; customParameters: Record<string, string> }) {
+  private async start(start: {
+    streamSid: string;
+    callSid: string;
+    customParameters: Record<string, string>;
+  }) {
     if (this.phase !== 'awaiting-start') return;
     const callId = start.customParameters.call_id;
     const token = start.customParameters.stream_token;
     if (!callId || !token || !verifyStreamToken(this.deps.streamTokenSecret, callId, token)) {
-      this.logger.warn({ callSid: start.callSid }, 'stream refused: missing or invalid stream token');
+      this.logger.warn(
+        { callSid: start.callSid },
+        'stream refused: missing or invalid stream token',
+      );
       this.closeTwilio(POLICY_VIOLATION, 'invalid stream token');
       return;
     }
@@ -146,14 +168,21 @@ export class CallSession {
     this.phase = 'connecting';
     this.callId = callId;
     this.streamSid = start.streamSid;
-    this.logger = this.deps.logger.child({ callId, callSid: start.callSid, streamSid: start.streamSid });
+    this.logger = this.deps.logger.child({
+      callId,
+      callSid: start.callSid,
+      streamSid: start.streamSid,
+    });
     if (this.framesDroppedBeforeStart > 0) {
       this.logger.debug({ frames: this.framesDroppedBeforeStart }, 'media before start dropped');
     }
 
     let config: MediaSessionConfig;
     try {
-      config = await this.deps.control.attach(callId, { streamSid: start.streamSid, callSid: start.callSid });
+      config = await this.deps.control.attach(callId, {
+        streamSid: start.streamSid,
+        callSid: start.callSid,
+      });
     } catch (error) {
       this.logger.warn({ err: String(error) }, 'the call refused this stream');
       this.closeTwilio(POLICY_VIOLATION, 'stream not accepted');
@@ -187,8 +216,15 @@ export class CallSession {
     }
     // The greeting is asked for only now: nothing can reach Twilio before `start` (C06).
     if (config.greeting) connection.send(greetingRequest(config.greeting));
-    this.armTimeLimit(config);
-    this.reviewNoInput();
+    this.guards = new ConversationGuards(config, {
+      isWaitingForCaller: () => this.isWaitingForCaller(),
+      promptCaller: (words) =>
+        this.model?.send(sayExactlyRequest('The caller has gone quiet.', words)),
+      endSilentCall: (goodbye) =>
+        this.sayLastWords(goodbye, 'no_input', 'The caller has not answered.'),
+      reachTimeLimit: (wrapUp) => this.reachTimeLimit(wrapUp),
+    });
+    this.guards.start();
     this.logger.info({ agentVersionId: config.agentVersionId }, 'media session live');
   }
 
@@ -222,7 +258,10 @@ export class CallSession {
     if (!current) return undefined;
     if (!this.retiredNamesSeen) {
       this.retiredNamesSeen = true;
-      this.logger.error({ type }, 'the model sends retired (beta) event names: check the model and endpoint');
+      this.logger.error(
+        { type },
+        'the model sends retired (beta) event names: check the model and endpoint',
+      );
     }
     return parseModelEvent({ ...(raw as object), type: current });
   }
@@ -235,7 +274,7 @@ export class CallSession {
         this.responseActive = true;
         this.responseAudioBytes = 0;
         this.lastWords.responseStarted();
-        return this.reviewNoInput();
+        return this.guards?.review();
       case 'response.done':
         return this.finishResponse(event.response);
       case 'response.output_audio.done': {
@@ -248,16 +287,17 @@ export class CallSession {
       case 'response.output_audio_transcript.done':
         return this.transcript.finishText(event.item_id, event.transcript);
       case 'response.function_call_arguments.done':
-        return this.runTool(event.call_id, event.name, event.arguments);
+        if (this.callId) this.tools.run(this.callId, event.call_id, event.name, event.arguments);
+        return;
       case 'input_audio_buffer.speech_started':
         this.callerSpeaking = true;
-        this.noInputPrompted = false;
+        this.guards?.callerActive();
         this.callerSpeechStartedAt = new Date().toISOString();
         this.bargeIn();
-        return this.reviewNoInput();
+        return this.guards?.review();
       case 'input_audio_buffer.speech_stopped':
         this.callerSpeaking = false;
-        return this.reviewNoInput();
+        return this.guards?.review();
       case 'conversation.item.input_audio_transcription.completed':
         // Noise the transcriber heard as nothing is not a turn.
         if (!event.transcript.trim()) return;
@@ -270,7 +310,8 @@ export class CallSession {
         });
       case 'session.updated': {
         const formats = nonPcmuFormats(event);
-        if (formats.length > 0) this.failCall('model_protocol_mismatch', `the model reports ${formats.join(', ')} audio`);
+        if (formats.length > 0)
+          this.failCall('model_protocol_mismatch', `the model reports ${formats.join(', ')} audio`);
         return;
       }
       case 'error':
@@ -280,20 +321,30 @@ export class CallSession {
     }
   }
 
-  private finishResponse(response: Extract<ModelEvent, { type: 'response.done' }>['response']): void {
+  private finishResponse(
+    response: Extract<ModelEvent, { type: 'response.done' }>['response'],
+  ): void {
     this.responseActive = false;
     // The response says it spoke, yet no audio arrived: its audio came under a name we do not know.
-    if (response.status === 'completed' && this.responseAudioBytes === 0 && responseHadAudio(response)) {
-      this.failCall('model_protocol_mismatch', 'a response reported audio but no audio event arrived');
+    if (
+      response.status === 'completed' &&
+      this.responseAudioBytes === 0 &&
+      responseHadAudio(response)
+    ) {
+      this.failCall(
+        'model_protocol_mismatch',
+        'a response reported audio but no audio event arrived',
+      );
       return;
     }
     const lastWords = this.lastWords.responseFinished();
     if (lastWords === 'speak') this.speakLastWords();
-    if (lastWords === 'spoken') this.scheduleHangUp(this.lastWords.reason ?? 'agent_ended_call', false);
+    if (lastWords === 'spoken')
+      this.scheduleHangUp(this.lastWords.reason ?? 'agent_ended_call', false);
     this.createOwedResponse();
-    if (this.pendingHangUp) this.armHangUpTimer();
+    this.pendingHangUp.rearm(this.playback.unplayedMs());
     this.hangUpIfPlayed();
-    this.reviewNoInput();
+    this.guards?.review();
   }
 
   private handleModelError(code: string): void {
@@ -315,7 +366,7 @@ export class CallSession {
     this.sendToTwilio({ event: 'media', streamSid: this.streamSid, media: { payload } });
     const mark = this.playback.recordAudio(itemId, bytes);
     if (mark) this.sendMark(mark);
-    if (this.noInputTimer) this.reviewNoInput();
+    if (this.guards?.counting) this.guards.review();
   }
 
   private acknowledgeMark(name: string): void {
@@ -323,7 +374,7 @@ export class CallSession {
     if (!played) return;
     this.transcript.emitWhenHeard(played.itemId);
     this.hangUpIfPlayed();
-    this.reviewNoInput();
+    this.guards?.review();
   }
 
   /** The caller spoke (or keyed) over the agent: clear Twilio's buffer and truncate at what was heard. */
@@ -339,7 +390,7 @@ export class CallSession {
     this.sendToTwilio({ event: 'clear', streamSid: this.streamSid });
     this.truncate(cut.itemId, cut.heardMs);
     for (const itemId of cut.unheardItems) this.truncate(itemId, 0);
-    this.cancelHangUp();
+    if (this.pendingHangUp.cancel()) this.logger.info('goodbye interrupted: hang-up cancelled');
     this.transcript.markInterrupted(cut.itemId, cut.heardMs);
     for (const itemId of cut.unheardItems) this.transcript.markInterrupted(itemId, 0);
     this.logger.info({ heardMs: Math.floor(cut.heardMs) }, 'agent audio cut off');
@@ -347,45 +398,26 @@ export class CallSession {
 
   private truncate(itemId: string, heardMs: number): void {
     if (itemId.startsWith(TONE_ITEM_PREFIX)) return;
-    this.model?.send({ type: 'conversation.item.truncate', item_id: itemId, content_index: 0, audio_end_ms: Math.floor(heardMs) });
+    this.model?.send({
+      type: 'conversation.item.truncate',
+      item_id: itemId,
+      content_index: 0,
+      audio_end_ms: Math.floor(heardMs),
+    });
   }
 
-  private runTool(callId: string, name: string, args: string): void {
-    // The model may repeat the arguments event; one run per call_id (C09).
-    if (this.toolCallsSeen.has(callId) || !this.callId) return;
-    this.toolCallsSeen.add(callId);
-    this.toolsInFlight += 1;
-    this.reviewNoInput();
-
-    this.deps.control
-      .invokeTool(this.callId, { toolCallId: callId, name, arguments: args })
-      .catch((error: unknown): ToolResult => {
-        this.logger.warn({ tool: name, err: String(error) }, 'tool invocation failed');
-        return { status: 'failed', output: JSON.stringify({ error: 'the tool is unavailable' }) };
-      })
-      .then((result) => {
-        this.toolsInFlight -= 1;
-        if (!this.model?.isOpen || this.isClosed()) return;
-        this.model.send({
-          type: 'conversation.item.create',
-          item: { type: 'function_call_output', call_id: callId, output: result.output },
-        });
-        if (result.action === 'hang_up') {
-          this.scheduleHangUp('agent_ended_call', true);
-        } else {
-          if (result.action === 'send_digits' && result.digits) this.playTones(result.digits);
-          // The model answers the output once its open response is done and no tool is pending.
-          this.responseOwed = true;
-          this.createOwedResponse();
-        }
-        this.reviewNoInput();
-      })
-      .catch((error: unknown) => this.logger.error({ err: String(error) }, 'tool result handling failed'));
+  /** What the agent does once a tool's output is with the model. */
+  private actOnToolResult(result: ToolResult): void {
+    if (result.action === 'hang_up') return this.scheduleHangUp('agent_ended_call', true);
+    if (result.action === 'send_digits' && result.digits) this.playTones(result.digits);
+    // The model answers the output once its open response is done and no tool is pending.
+    this.responseOwed = true;
+    this.createOwedResponse();
   }
 
   private createOwedResponse(): void {
-    if (!this.responseOwed || this.responseActive || this.toolsInFlight > 0) return;
-    if (this.pendingHangUp || this.lastWords.active || this.modelLost) return;
+    if (!this.responseOwed || this.responseActive || this.tools.inFlight > 0) return;
+    if (this.pendingHangUp.reason || this.lastWords.active || this.modelLost) return;
     this.responseOwed = false;
     this.model?.send({ type: 'response.create' });
   }
@@ -403,11 +435,11 @@ export class CallSession {
   }
 
   private handleKeyPress(digit: string): void {
-    this.noInputPrompted = false;
+    this.guards?.callerActive();
     // A key press interrupts the agent, as it does an IVR prompt.
     this.bargeIn();
     this.keypad.press(digit);
-    this.reviewNoInput();
+    this.guards?.review();
   }
 
   private handleKeypadEntry(entry: KeypadEntry): void {
@@ -415,106 +447,74 @@ export class CallSession {
     if (!callId) return;
     this.signals = this.signals
       .then(() => this.deps.control.sendKeypadEntry(callId, entry))
-      .catch((error: unknown) => this.logger.warn({ err: String(error) }, 'keypad entry not delivered'));
+      .catch((error: unknown) =>
+        this.logger.warn({ err: String(error) }, 'keypad entry not delivered'),
+      );
     if (this.phase !== 'live' || !this.model || this.modelLost) return;
     this.model.send(keypadMessage(entry, this.config?.maskKeypadDigits ?? true));
     this.responseOwed = true;
     this.createOwedResponse();
-    this.reviewNoInput();
+    this.guards?.review();
   }
 
-  /** Silence from the caller while the agent waits: one prompt, then a polite end. */
-  private reviewNoInput(): void {
-    const policy = this.config?.noInput;
-    if (!policy || this.phase !== 'live') return;
-    const waitingForCaller =
+  /** The agent is done and the caller has the floor: what the no-input guard waits on. */
+  private isWaitingForCaller(): boolean {
+    return (
+      this.phase === 'live' &&
       !this.responseActive &&
       !this.callerSpeaking &&
-      this.toolsInFlight === 0 &&
+      this.tools.inFlight === 0 &&
       !this.playback.hasUnplayedAudio() &&
-      !this.pendingHangUp &&
+      !this.pendingHangUp.reason &&
       !this.lastWords.active &&
-      !this.hungUp;
-    if (!waitingForCaller) {
-      clearTimeout(this.noInputTimer);
-      this.noInputTimer = undefined;
-      return;
-    }
-    if (this.noInputTimer) return;
-    this.noInputTimer = setTimeout(() => {
-      this.noInputTimer = undefined;
-      if (this.noInputPrompted) {
-        this.sayLastWords(policy.goodbye, 'no_input', 'The caller has not answered.');
-        return;
-      }
-      this.noInputPrompted = true;
-      this.model?.send(sayExactlyRequest('The caller has gone quiet.', policy.prompt));
-    }, policy.timeoutMs);
-    this.noInputTimer.unref();
+      !this.hungUp
+    );
   }
 
   /** At the time limit the agent stops mid-sentence if it must, says the wrap-up, and hangs up. */
-  private armTimeLimit(config: MediaSessionConfig): void {
-    const remainingMs = Math.max(0, Date.parse(config.endsAt) - Date.now());
-    this.deadlineTimer = setTimeout(() => {
-      // An agent already saying goodbye finishes that instead.
-      if (this.pendingHangUp || this.lastWords.active) return;
-      this.cutAgentOff();
-      this.sayLastWords(config.wrapUpMessage, 'max_duration', 'The call has reached its time limit.');
-    }, remainingMs);
-    this.deadlineTimer.unref();
+  private reachTimeLimit(wrapUp: string): void {
+    // An agent already saying goodbye finishes that instead.
+    if (this.pendingHangUp.reason || this.lastWords.active) return;
+    this.cutAgentOff();
+    this.sayLastWords(wrapUp, 'max_duration', 'The call has reached its time limit.');
   }
 
   /** The agent's last words (a wrap-up, a no-input goodbye): not interruptible, then a hang-up. */
   private sayLastWords(words: string, reason: string, context: string): void {
     if (!this.config || this.hungUp || !this.lastWords.begin(words, reason, context)) return;
-    this.reviewNoInput();
+    this.guards?.review();
     this.model?.send(lastWordsSessionUpdate(this.config));
     if (this.responseActive) this.model?.send({ type: 'response.cancel' });
     else this.speakLastWords();
   }
 
   private speakLastWords(): void {
-    const request = this.lastWords.request(() => this.hangUp(this.lastWords.reason ?? 'agent_ended_call'));
+    const request = this.lastWords.request(() =>
+      this.hangUp(this.lastWords.reason ?? 'agent_ended_call'),
+    );
     if (request) this.model?.send(sayExactlyRequest(request.context, request.words));
   }
 
   /** Hang up once the goodbye has played: the last mark, or its length plus a margin (C08). */
   private scheduleHangUp(reason: string, cancellable: boolean): void {
-    this.pendingHangUp = { reason, cancellable };
-    this.armHangUpTimer();
+    this.pendingHangUp.schedule(reason, cancellable, this.playback.unplayedMs());
     this.hangUpIfPlayed();
   }
 
-  private armHangUpTimer(): void {
-    const pending = this.pendingHangUp;
-    if (!pending) return;
-    clearTimeout(this.hangUpTimer);
-    this.hangUpTimer = setTimeout(() => this.hangUp(pending.reason), this.playback.unplayedMs() + HANG_UP_MARGIN_MS);
-    this.hangUpTimer.unref();
-  }
-
   private hangUpIfPlayed(): void {
-    if (this.pendingHangUp && !this.responseActive && !this.playback.hasUnplayedAudio()) {
-      this.hangUp(this.pendingHangUp.reason);
-    }
-  }
-
-  private cancelHangUp(): void {
-    if (!this.pendingHangUp?.cancellable) return;
-    this.pendingHangUp = undefined;
-    clearTimeout(this.hangUpTimer);
-    this.logger.info('goodbye interrupted: hang-up cancelled');
+    const reason = this.pendingHangUp.reason;
+    if (reason && !this.responseActive && !this.playback.hasUnplayedAudio()) this.hangUp(reason);
   }
 
   private hangUp(reason: string, detail?: string): void {
     if (this.hungUp || !this.callId) return;
     this.hungUp = true;
-    this.pendingHangUp = undefined;
     this.clearTimers();
     this.deps.control
       .requestHangUp(this.callId, reason, detail)
-      .catch((error: unknown) => this.logger.warn({ err: String(error) }, 'hang-up request failed'));
+      .catch((error: unknown) =>
+        this.logger.warn({ err: String(error) }, 'hang-up request failed'),
+      );
   }
 
   /** The model failed or drifted: this call ends with the fallback message; no other call notices (C11). */
@@ -530,7 +530,10 @@ export class CallSession {
     if (this.isClosed()) return;
     if (code === RETIRED_SHAPE_CLOSE || closeReason?.includes(RETIRED_SHAPE_CODE)) {
       // Retrying cannot help: the client, model name or endpoint must change.
-      this.logger.error({ code, closeReason }, 'the model API retired this client shape: a configuration error');
+      this.logger.error(
+        { code, closeReason },
+        'the model API retired this client shape: a configuration error',
+      );
       this.failCall('model_configuration_error', `closed ${code}: ${closeReason ?? ''}`.trim());
       return;
     }
@@ -543,7 +546,9 @@ export class CallSession {
     // Chained so turns reach the workflow in the order they happened.
     this.signals = this.signals
       .then(() => this.deps.control.sendTurn(callId, turn))
-      .catch((error: unknown) => this.logger.warn({ err: String(error) }, 'transcript turn not delivered'));
+      .catch((error: unknown) =>
+        this.logger.warn({ err: String(error) }, 'transcript turn not delivered'),
+      );
   }
 
   private finish(reason: string): void {
@@ -559,22 +564,30 @@ export class CallSession {
     if (wasStarted && callId && streamSid) {
       this.signals = this.signals
         .then(() => this.deps.control.streamEnded(callId, { streamSid, reason }))
-        .catch((error: unknown) => this.logger.warn({ err: String(error) }, 'stream end not delivered'));
+        .catch((error: unknown) =>
+          this.logger.warn({ err: String(error) }, 'stream end not delivered'),
+        );
     }
     this.closeTwilio(1000, 'done');
     this.logger.info({ reason }, 'media session ended');
   }
 
   private clearTimers(): void {
-    clearTimeout(this.hangUpTimer);
-    clearTimeout(this.noInputTimer);
-    clearTimeout(this.deadlineTimer);
-    this.noInputTimer = undefined;
+    this.pendingHangUp.clear();
+    this.guards?.stop();
     this.lastWords.clear();
   }
 
   private sendMark(name: string): void {
-    if (this.streamSid) this.sendToTwilio({ event: 'mark', streamSid: this.streamSid, mark: { name } });
+    if (this.streamSid)
+      this.sendToTwilio({ event: 'mark', streamSid: this.streamSid, mark: { name } });
+  }
+
+  /** Sends to the model while its session is up; false once it is gone or the call ended. */
+  private sendToLiveModel(event: Record<string, unknown>): boolean {
+    if (!this.model?.isOpen || this.modelLost || this.isClosed()) return false;
+    this.model.send(event);
+    return true;
   }
 
   private sendToTwilio(message: Record<string, unknown>): void {
@@ -582,7 +595,10 @@ export class CallSession {
   }
 
   private closeTwilio(code: number, reason: string): void {
-    if (this.twilio.readyState === this.twilio.OPEN || this.twilio.readyState === this.twilio.CONNECTING) {
+    if (
+      this.twilio.readyState === this.twilio.OPEN ||
+      this.twilio.readyState === this.twilio.CONNECTING
+    ) {
       this.twilio.close(code, reason);
     }
     if (code !== 1000) this.phase = 'closed';

@@ -47,7 +47,8 @@ function toneFor(digit: string): Buffer {
   const audio = Buffer.alloc(toneSamples + gapSamples, MULAW_SILENCE);
   for (let i = 0; i < toneSamples; i += 1) {
     const t = i / SAMPLE_RATE_HZ;
-    const sample = TONE_AMPLITUDE * (Math.sin(2 * Math.PI * lowHz * t) + Math.sin(2 * Math.PI * highHz * t));
+    const sample =
+      TONE_AMPLITUDE * (Math.sin(2 * Math.PI * lowHz * t) + Math.sin(2 * Math.PI * highHz * t));
     audio[i] = encodeMulawSample(Math.round(sample));
   }
   toneCache.set(digit, audio);

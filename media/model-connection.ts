@@ -28,7 +28,10 @@ export function createModelConnector(openai: OpenAI, connectTimeoutMs: number): 
       return new Promise((resolve, reject) => {
         let settled = false;
         let closedReported = false;
-        const realtime = new OpenAIRealtimeWS({ model, options: { handshakeTimeout: connectTimeoutMs } }, openai);
+        const realtime = new OpenAIRealtimeWS(
+          { model, options: { handshakeTimeout: connectTimeoutMs } },
+          openai,
+        );
         const socket = realtime.socket;
 
         const reportClosed = (reason: string, code?: number, closeReason?: string) => {
@@ -70,7 +73,11 @@ export function createModelConnector(openai: OpenAI, connectTimeoutMs: number): 
             return;
           }
           const closeReason = reasonBytes.toString('utf8').slice(0, 200);
-          reportClosed(code === 1000 ? 'closed' : `model connection closed (${code})`, code, closeReason);
+          reportClosed(
+            code === 1000 ? 'closed' : `model connection closed (${code})`,
+            code,
+            closeReason,
+          );
         });
         socket.on('open', () => {
           clearTimeout(timer);
@@ -79,7 +86,8 @@ export function createModelConnector(openai: OpenAI, connectTimeoutMs: number): 
             send: (event) => realtime.send(event as never),
             close: () => {
               closedReported = true;
-              if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) socket.close(1000);
+              if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING)
+                socket.close(1000);
             },
             get isOpen() {
               return socket.readyState === socket.OPEN;

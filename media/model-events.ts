@@ -35,13 +35,29 @@ export const modelEventSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('response.done'),
     response: z
-      .object({ id: z.string(), status: z.string().optional(), output: z.array(responseOutputItem).optional() })
+      .object({
+        id: z.string(),
+        status: z.string().optional(),
+        output: z.array(responseOutputItem).optional(),
+      })
       .loose(),
   }),
-  z.object({ type: z.literal('response.output_audio.delta'), item_id: z.string(), delta: z.string() }),
+  z.object({
+    type: z.literal('response.output_audio.delta'),
+    item_id: z.string(),
+    delta: z.string(),
+  }),
   z.object({ type: z.literal('response.output_audio.done'), item_id: z.string() }),
-  z.object({ type: z.literal('response.output_audio_transcript.delta'), item_id: z.string(), delta: z.string() }),
-  z.object({ type: z.literal('response.output_audio_transcript.done'), item_id: z.string(), transcript: z.string() }),
+  z.object({
+    type: z.literal('response.output_audio_transcript.delta'),
+    item_id: z.string(),
+    delta: z.string(),
+  }),
+  z.object({
+    type: z.literal('response.output_audio_transcript.done'),
+    item_id: z.string(),
+    transcript: z.string(),
+  }),
   z.object({
     type: z.literal('response.function_call_arguments.done'),
     call_id: z.string(),
@@ -65,7 +81,13 @@ export const modelEventSchema = z.discriminatedUnion('type', [
   }),
   z.object({
     type: z.literal('error'),
-    error: z.object({ code: z.string().nullish(), message: z.string().optional(), type: z.string().optional() }).loose(),
+    error: z
+      .object({
+        code: z.string().nullish(),
+        message: z.string().optional(),
+        type: z.string().optional(),
+      })
+      .loose(),
   }),
 ]);
 
@@ -108,9 +130,13 @@ export function parseModelEvent(event: unknown): ModelEvent | undefined {
 }
 
 /** True when a finished response says it produced speech (an audio content part). */
-export function responseHadAudio(response: Extract<ModelEvent, { type: 'response.done' }>['response']): boolean {
+export function responseHadAudio(
+  response: Extract<ModelEvent, { type: 'response.done' }>['response'],
+): boolean {
   return (response.output ?? []).some(
-    (item) => item.type === 'message' && (item.content ?? []).some((part) => part.type === 'output_audio' || part.type === 'audio'),
+    (item) =>
+      item.type === 'message' &&
+      (item.content ?? []).some((part) => part.type === 'output_audio' || part.type === 'audio'),
   );
 }
 

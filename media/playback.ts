@@ -42,7 +42,8 @@ export class PlaybackTracker {
     const item = this.itemFor(itemId);
     item.sentBytes += bytes;
     this.unsettled.add(itemId);
-    if (item.sentBytes - item.markedBytes >= MARK_INTERVAL_MS * BYTES_PER_MS) return this.markItem(itemId, item);
+    if (item.sentBytes - item.markedBytes >= MARK_INTERVAL_MS * BYTES_PER_MS)
+      return this.markItem(itemId, item);
     return undefined;
   }
 
@@ -63,7 +64,8 @@ export class PlaybackTracker {
     this.pending.delete(name);
     const item = this.itemFor(mark.itemId);
     item.playedMs = Math.max(item.playedMs, mark.endMs);
-    if (item.complete && item.playedMs * BYTES_PER_MS >= item.sentBytes) this.unsettled.delete(mark.itemId);
+    if (item.complete && item.playedMs * BYTES_PER_MS >= item.sentBytes)
+      this.unsettled.delete(mark.itemId);
     return { itemId: mark.itemId, playedMs: item.playedMs };
   }
 

@@ -8,7 +8,10 @@ import type { KeypadEntry, MediaSessionConfig } from '../workflows/types.js';
 
 const TRANSCRIPTION_MODEL = 'gpt-4o-mini-transcribe';
 
-export function sessionUpdateFor(config: MediaSessionConfig, model: string): Record<string, unknown> {
+export function sessionUpdateFor(
+  config: MediaSessionConfig,
+  model: string,
+): Record<string, unknown> {
   return {
     type: 'session.update',
     session: {

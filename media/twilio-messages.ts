@@ -7,7 +7,11 @@ const sequence = z.string().optional();
 const MAX_MEDIA_PAYLOAD_CHARS = 16_384;
 
 export const twilioMessageSchema = z.discriminatedUnion('event', [
-  z.object({ event: z.literal('connected'), protocol: z.string().optional(), version: z.string().optional() }),
+  z.object({
+    event: z.literal('connected'),
+    protocol: z.string().optional(),
+    version: z.string().optional(),
+  }),
   z.object({
     event: z.literal('start'),
     sequenceNumber: sequence,
@@ -42,12 +46,15 @@ export const twilioMessageSchema = z.discriminatedUnion('event', [
     streamSid: z.string().optional(),
     dtmf: z.object({ track: z.string().optional(), digit: z.string().regex(/^[0-9*#A-D]$/) }),
   }),
-  z.object({ event: z.literal('stop'), sequenceNumber: sequence, streamSid: z.string().optional() }),
+  z.object({
+    event: z.literal('stop'),
+    sequenceNumber: sequence,
+    streamSid: z.string().optional(),
+  }),
 ]);
 
 export type TwilioMessage = z.infer<typeof twilioMessageSchema>;
 export type TwilioMediaMessage = Extract<TwilioMessage, { event: 'media' }>;
-
 
 export function parseTwilioMessage(raw: string): TwilioMessage | undefined {
   let json: unknown;
