@@ -73,6 +73,7 @@ export class Conversation {
   private callerSpeaking = false;
   private callerSpeechStartedAt: string | undefined;
   private toneSequence = 0;
+  private interruptions = 0;
   private retiredNamesSeen = false;
 
   constructor(
@@ -91,7 +92,8 @@ export class Conversation {
       control: host.control,
       logger: host.logger,
       sendToModel: (event) => this.host.sendToModel(event),
-      onResult: (result) => this.actOnToolResult(result),
+      onResult: (result, interrupted) => this.actOnToolResult(result, interrupted),
+      interruptions: () => this.interruptions,
       onRunsChanged: () => {
         this.createOwedResponse();
         this.guards.review();
@@ -274,13 +276,13 @@ export class Conversation {
 
   /** The caller spoke (or keyed) over the agent: clear Twilio's buffer and truncate at what was heard. */
   private bargeIn(): void {
-    if (!this.lastWords.active) this.cutAgentOff();
+    if (!this.lastWords.active && this.cutAgentOff()) this.interruptions += 1;
   }
 
-  /** Stops the agent's audio where the caller is: a barge-in, or the time limit cutting in. */
-  private cutAgentOff(): void {
+  /** Stops the agent's audio where the caller is (a barge-in, or the time limit); false if none played. */
+  private cutAgentOff(): boolean {
     const cut = this.playback.interrupt();
-    if (!cut) return;
+    if (!cut) return false;
 
     this.host.sendToTwilio({ event: 'clear', streamSid: this.host.streamSid });
     this.truncate(cut.itemId, cut.heardMs);
@@ -290,6 +292,7 @@ export class Conversation {
     this.transcript.markInterrupted(cut.itemId, cut.heardMs);
     for (const itemId of cut.unheardItems) this.transcript.markInterrupted(itemId, 0);
     this.host.logger.info({ heardMs: Math.floor(cut.heardMs) }, 'agent audio cut off');
+    return true;
   }
 
   private truncate(itemId: string, heardMs: number): void {
@@ -303,8 +306,13 @@ export class Conversation {
   }
 
   /** What the agent does once a tool's output is with the model. */
-  private actOnToolResult(result: ToolResult): void {
-    if (result.action === 'hang_up') return this.scheduleHangUp('agent_ended_call', true);
+  private actOnToolResult(result: ToolResult, interrupted: boolean): void {
+    if (result.action === 'hang_up') {
+      // The caller spoke over the goodbye before end_call came back: they are not done (C08).
+      if (interrupted) this.host.logger.info('goodbye interrupted: hang-up cancelled');
+      else this.scheduleHangUp('agent_ended_call', true);
+      return;
+    }
     if (result.action === 'send_digits' && result.digits) this.playTones(result.digits);
     // The model answers the output once its open response is done and no tool is pending.
     this.responseOwed = true;

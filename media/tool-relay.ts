@@ -13,8 +13,13 @@ export interface ToolRelayHost {
   readonly logger: Logger;
   /** Where the output goes; false once the model session is gone. */
   sendToModel(event: Record<string, unknown>): boolean;
-  /** The output was handed to the model: act on the result (hang up, key digits, answer). */
-  onResult(result: ToolResult): void;
+  /**
+   * The output was handed to the model: act on the result (hang up, key digits, answer).
+   * `interrupted` says whether the caller cut the agent off while the tool ran.
+   */
+  onResult(result: ToolResult, interrupted: boolean): void;
+  /** How many times the caller has cut the agent off so far. */
+  interruptions(): number;
   /** A run started or ended. */
   onRunsChanged(): void;
 }
@@ -34,6 +39,7 @@ export class ToolRelay {
     if (this.seen.has(toolCallId)) return;
     this.seen.add(toolCallId);
     this.running += 1;
+    const interruptionsBefore = this.host.interruptions();
     this.host.onRunsChanged();
 
     this.host.control
@@ -46,7 +52,7 @@ export class ToolRelay {
         this.running -= 1;
         const output = { type: 'function_call_output', call_id: toolCallId, output: result.output };
         if (this.host.sendToModel({ type: 'conversation.item.create', item: output })) {
-          this.host.onResult(result);
+          this.host.onResult(result, this.host.interruptions() !== interruptionsBefore);
         }
         this.host.onRunsChanged();
       })
