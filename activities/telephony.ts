@@ -2,7 +2,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Twilio } from 'twilio';
 import { mintStreamToken } from '../lib/stream-token.js';
-import { connectStreamTwiml } from '../lib/twiml.js';
+import { connectStreamTwiml, politeHangupTwiml } from '../lib/twiml.js';
 import type { CallStatus } from '../workflows/types.js';
 
 export interface TelephonyDependencies {
@@ -15,6 +15,21 @@ export interface TelephonyDependencies {
 /** Twilio refused the request (4xx): retrying would not help. */
 export const TELEPHONY_REJECTED = 'TelephonyRejected';
 
+/** Twilio's error code for a TwiML update on a call that is no longer in progress. */
+const CALL_NOT_IN_PROGRESS = 21220;
+
+/** Twilio answers 404 (or 21220 for new TwiML) when the caller already left: the call is over (C08). */
+async function updateUnlessEnded(update: () => Promise<unknown>): Promise<{ alreadyEnded: boolean }> {
+  try {
+    await update();
+    return { alreadyEnded: false };
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (statusOf(error) === 404 || code === CALL_NOT_IN_PROGRESS) return { alreadyEnded: true };
+    throw error;
+  }
+}
+
 function statusOf(error: unknown): number | undefined {
   const status = (error as { status?: unknown }).status;
   return typeof status === 'number' ? status : undefined;
@@ -22,14 +37,30 @@ function statusOf(error: unknown): number | undefined {
 
 export function createTelephonyActivities(deps: TelephonyDependencies) {
   return {
-    async placeCall(input: { callId: string; tenantId: string; to: string; from: string }): Promise<{ callSid: string }> {
+    async placeCall(input: {
+      callId: string;
+      tenantId: string;
+      to: string;
+      from: string;
+      /** Answering machine detection, asynchronous so a person never waits in silence. */
+      machineDetection?: 'Enable' | 'DetectMessageEnd';
+    }): Promise<{ callSid: string }> {
       const twiml = connectStreamTwiml({
         streamUrl: deps.streamUrl,
         callId: input.callId,
         streamToken: mintStreamToken(deps.streamTokenSecret, input.callId),
       });
       // Only our own id-safe values go in URLs we hand Twilio (C02).
-      const statusCallback = `${deps.publicUrl}/api/v1/call-status?call_id=${encodeURIComponent(input.callId)}`;
+      const callQuery = `call_id=${encodeURIComponent(input.callId)}`;
+      const statusCallback = `${deps.publicUrl}/api/v1/call-status?${callQuery}`;
+      const detection = input.machineDetection
+        ? {
+            machineDetection: input.machineDetection,
+            asyncAmd: 'true',
+            asyncAmdStatusCallback: `${deps.publicUrl}/api/v1/amd-status?${callQuery}`,
+            asyncAmdStatusCallbackMethod: 'POST',
+          }
+        : {};
       try {
         const call = await deps.twilio.calls.create({
           to: input.to,
@@ -38,6 +69,7 @@ export function createTelephonyActivities(deps: TelephonyDependencies) {
           statusCallback,
           statusCallbackMethod: 'POST',
           statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
+          ...detection,
         });
         return { callSid: call.sid };
       } catch (error) {
@@ -64,15 +96,19 @@ export function createTelephonyActivities(deps: TelephonyDependencies) {
       };
     },
 
-    async hangUpCall(input: { callSid: string }): Promise<{ alreadyEnded: boolean }> {
-      try {
-        await deps.twilio.calls(input.callSid).update({ status: 'completed' });
-        return { alreadyEnded: false };
-      } catch (error) {
-        // The caller already left: the call is over, which is what we wanted (C08).
-        if (statusOf(error) === 404) return { alreadyEnded: true };
-        throw error;
-      }
+    /** Hangs up an answered call; cancels one still ringing (Twilio ignores `completed` there). */
+    async hangUpCall(input: { callSid: string; beforeAnswer?: boolean }): Promise<{ alreadyEnded: boolean }> {
+      const status = input.beforeAnswer ? 'canceled' : 'completed';
+      return updateUnlessEnded(() => deps.twilio.calls(input.callSid).update({ status }));
+    },
+
+    /**
+     * Replaces the call's TwiML with a spoken message and a hang-up: the model's fallback when
+     * it failed, or a voicemail. Twilio stops the media stream and says it with its own voice.
+     */
+    async endCallWithMessage(input: { callSid: string; message: string }): Promise<{ alreadyEnded: boolean }> {
+      const twiml = politeHangupTwiml(input.message);
+      return updateUnlessEnded(() => deps.twilio.calls(input.callSid).update({ twiml }));
     },
   };
 }

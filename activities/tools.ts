@@ -7,6 +7,7 @@ import { findCredential } from '../db/credentials.js';
 import type { Database } from '../db/database.js';
 import type { SecretBox } from '../lib/secret-box.js';
 import { signWebhook, SIGNATURE_HEADER } from '../lib/webhook-signature.js';
+import { checkAgainstSchema } from './tool-schemas.js';
 import type { ToolDefinition, ToolResult } from '../workflows/types.js';
 
 export interface ToolDependencies {
@@ -27,12 +28,27 @@ export interface RunToolInput {
   toolCallId: string;
   tool: ToolDefinition;
   arguments: Record<string, unknown>;
+  /** The caller's latest keypad entry, given to the identity verification tool only. */
+  keypadEntry?: string;
+}
+
+const KEYPAD_DIGITS = /^[0-9*#A-D]{1,32}$/;
+
+function failed(error: string, details?: string[]): ToolResult {
+  return { status: 'failed', output: JSON.stringify(details ? { error, details } : { error }) };
 }
 
 function runBuiltin(name: string, args: Record<string, unknown>): ToolResult {
   switch (name) {
     case 'end_call':
       return { status: 'succeeded', output: JSON.stringify({ ok: true, ending: true }), action: 'hang_up' };
+    case 'send_digits': {
+      const digits = args.digits;
+      if (typeof digits !== 'string' || !KEYPAD_DIGITS.test(digits)) {
+        return failed('invalid_arguments', ['digits: 1 to 32 of 0-9, *, #, A-D']);
+      }
+      return { status: 'succeeded', output: JSON.stringify({ ok: true, sent: digits }), action: 'send_digits', digits };
+    }
     case 'transfer_to_human':
     case 'schedule_callback':
       return { status: 'succeeded', output: JSON.stringify({ ok: true, accepted: name, request: args }) };
@@ -70,6 +86,7 @@ export function createToolActivities(deps: ToolDependencies) {
       call_id: input.callId,
       tool_call_id: input.toolCallId,
       arguments: input.arguments,
+      ...(input.keypadEntry !== undefined ? { keypad_entry: input.keypadEntry } : {}),
     });
     const response = await fetch(url, {
       method: 'POST',
@@ -86,13 +103,16 @@ export function createToolActivities(deps: ToolDependencies) {
     if (response.status >= 500 || response.status === 429) {
       throw new Error(`tool ${tool.name} answered ${response.status}`);
     }
-    if (!response.ok) {
-      return { status: 'failed', output: JSON.stringify({ error: `tool answered ${response.status}` }) } as const;
-    }
+    if (!response.ok) return failed(`tool answered ${response.status}`);
+    let answer: unknown;
     try {
-      JSON.parse(text);
+      answer = JSON.parse(text);
     } catch {
-      return { status: 'failed', output: JSON.stringify({ error: 'tool answered invalid JSON' }) } as const;
+      return failed('tool answered invalid JSON');
+    }
+    if (tool.output_schema) {
+      const check = checkAgainstSchema(tool.output_schema, answer);
+      if (!check.ok) return failed('tool answer does not match its declared output', check.problems);
     }
     return { status: 'succeeded', output: text } as const;
   }
@@ -100,6 +120,9 @@ export function createToolActivities(deps: ToolDependencies) {
   return {
     async runTool(input: RunToolInput): Promise<ToolResult> {
       if (input.tool.type === 'builtin') return runBuiltin(input.tool.name, input.arguments);
+      // Arguments that break the declared schema never reach the tenant.
+      const check = checkAgainstSchema(input.tool.parameters, input.arguments);
+      if (!check.ok) return failed('invalid_arguments', check.problems);
       try {
         return await callWebhook(input, input.tool);
       } catch (error) {

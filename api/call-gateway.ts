@@ -10,13 +10,25 @@ import {
 } from '@temporalio/client';
 import { DependencyUnavailableError } from '../lib/errors.js';
 import { callWorkflowId } from '../workflows/ids.js';
-import { requestHangUpUpdate, twilioStatusSignal } from '../workflows/messages.js';
+import {
+  machineDetectionSignal,
+  requestHangUpUpdate,
+  twilioStatusSignal,
+} from '../workflows/messages.js';
 import { CALL_DIRECTION, CALL_STATUS, TENANT_ID } from '../workflows/search-attributes.js';
-import type { CallWorkflowInput, TwilioStatusEvent } from '../workflows/types.js';
+import type {
+  CallWorkflowInput,
+  MachineDetectionEvent,
+  TwilioStatusEvent,
+} from '../workflows/types.js';
 
 export interface CallGateway {
   startCall(input: CallWorkflowInput): Promise<{ workflowId: string }>;
   signalStatus(callId: string, event: TwilioStatusEvent): Promise<'delivered' | 'no_such_call'>;
+  signalMachineDetection(
+    callId: string,
+    event: MachineDetectionEvent,
+  ): Promise<'delivered' | 'no_such_call'>;
   requestHangUp(callId: string, reason: string): Promise<boolean>;
   ping(): Promise<void>;
 }
@@ -65,6 +77,17 @@ export function createCallGateway(connect: () => Promise<Client>, taskQueue: str
       withClient(async (c) => {
         try {
           await c.workflow.getHandle(callWorkflowId(callId)).signal(twilioStatusSignal, event);
+          return 'delivered';
+        } catch (error) {
+          if (error instanceof WorkflowNotFoundError) return 'no_such_call';
+          throw error;
+        }
+      }),
+
+    signalMachineDetection: (callId, event) =>
+      withClient(async (c) => {
+        try {
+          await c.workflow.getHandle(callWorkflowId(callId)).signal(machineDetectionSignal, event);
           return 'delivered';
         } catch (error) {
           if (error instanceof WorkflowNotFoundError) return 'no_such_call';

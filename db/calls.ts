@@ -82,7 +82,8 @@ export interface CallProgress {
   agentVersionId?: string;
   versionReason?: string;
   answeredBy?: string;
-  event?: { type: string; detail: Record<string, unknown> };
+  /** `key` dedupes an event that may happen more than once in a call; the type otherwise. */
+  event?: { type: string; detail: Record<string, unknown>; key?: string };
 }
 
 export async function recordCallProgress(db: Database, progress: CallProgress): Promise<void> {
@@ -108,7 +109,8 @@ export async function recordCallProgress(db: Database, progress: CallProgress): 
       ],
     );
     if (progress.event) {
-      await insertCallEvent(client, progress.callId, progress.tenantId, progress.event.type, progress.event.detail);
+      const { type, detail, key } = progress.event;
+      await insertCallEvent(client, progress.callId, progress.tenantId, type, detail, key);
     }
   });
 }
@@ -119,12 +121,13 @@ export async function insertCallEvent(
   tenantId: string,
   type: string,
   detail: Record<string, unknown>,
+  dedupeKey = type,
 ): Promise<void> {
-  // The type doubles as a dedupe key: an activity retried after a lost reply records once.
+  // The dedupe key (the type by default): an activity retried after a lost reply records once.
   await db.query(
     `INSERT INTO call_events (call_id, tenant_id, type, detail, dedupe_key)
-     VALUES ($1, $2, $3, $4, $3) ON CONFLICT (call_id, dedupe_key) DO NOTHING`,
-    [callId, tenantId, type, detail],
+     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (call_id, dedupe_key) DO NOTHING`,
+    [callId, tenantId, type, detail, dedupeKey],
   );
 }
 
@@ -132,6 +135,7 @@ export interface CallFinal {
   callId: string;
   tenantId: string;
   status: string;
+  outcome: string;
   durationSec: number | null;
   endReason: string;
 }
@@ -139,13 +143,14 @@ export interface CallFinal {
 export async function finalizeCall(db: Database, final: CallFinal): Promise<void> {
   await db.transaction(async (client) => {
     await client.query(
-      `UPDATE calls SET status = $3, duration_sec = $4, end_reason = $5,
-         outcome = COALESCE(outcome, $3), ended_at = COALESCE(ended_at, now())
+      `UPDATE calls SET status = $3, duration_sec = $4, end_reason = $5, outcome = $6,
+         ended_at = COALESCE(ended_at, now())
        WHERE id = $1 AND tenant_id = $2`,
-      [final.callId, final.tenantId, final.status, final.durationSec, final.endReason],
+      [final.callId, final.tenantId, final.status, final.durationSec, final.endReason, final.outcome],
     );
     await insertCallEvent(client, final.callId, final.tenantId, 'ended', {
       status: final.status,
+      outcome: final.outcome,
       reason: final.endReason,
     });
   });

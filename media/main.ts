@@ -19,6 +19,8 @@ const media = createMediaServer({
   streamTokenSecret: config.media.streamTokenSecret,
   logger,
 });
-media.server.listen(config.media.port, () => logger.info({ port: config.media.port }, 'media bridge listening'));
+media.server.listen(config.media.port, () =>
+  logger.info({ port: config.media.port }, 'media bridge listening'),
+);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void media.close());

@@ -14,7 +14,8 @@ export interface ModelConnection {
 
 export interface ModelConnectionHandlers {
   onEvent(event: unknown): void;
-  onClosed(reason: string, code?: number): void;
+  /** The connection ended after opening; `closeReason` is the peer's close frame text. */
+  onClosed(reason: string, code?: number, closeReason?: string): void;
 }
 
 export interface ModelConnector {
@@ -27,18 +28,23 @@ export function createModelConnector(openai: OpenAI, connectTimeoutMs: number): 
       return new Promise((resolve, reject) => {
         let settled = false;
         let closedReported = false;
-        const realtime = new OpenAIRealtimeWS({ model, options: { handshakeTimeout: connectTimeoutMs } }, openai);
+        const realtime = new OpenAIRealtimeWS(
+          { model, options: { handshakeTimeout: connectTimeoutMs } },
+          openai,
+        );
         const socket = realtime.socket;
 
-        const reportClosed = (reason: string, code?: number) => {
+        const reportClosed = (reason: string, code?: number, closeReason?: string) => {
           if (closedReported) return;
           closedReported = true;
-          handlers.onClosed(reason, code);
+          handlers.onClosed(reason, code, closeReason);
         };
         const fail = (reason: string) => {
           clearTimeout(timer);
           if (!settled) {
+            // A connection that never opened is reported once, by the rejection.
             settled = true;
+            closedReported = true;
             reject(new Error(reason));
           } else {
             reportClosed(reason);
@@ -58,14 +64,20 @@ export function createModelConnector(openai: OpenAI, connectTimeoutMs: number): 
           fail(`model refused the connection (${response.statusCode ?? 'unknown'})`);
           socket.terminate();
         });
-        socket.on('close', (code) => {
+        socket.on('close', (code, reasonBytes) => {
           clearTimeout(timer);
           if (!settled) {
             settled = true;
+            closedReported = true;
             reject(new Error(`model connection closed (${code}) before opening`));
             return;
           }
-          reportClosed(code === 1000 ? 'closed' : `model connection closed (${code})`, code);
+          const closeReason = reasonBytes.toString('utf8').slice(0, 200);
+          reportClosed(
+            code === 1000 ? 'closed' : `model connection closed (${code})`,
+            code,
+            closeReason,
+          );
         });
         socket.on('open', () => {
           clearTimeout(timer);
@@ -74,7 +86,8 @@ export function createModelConnector(openai: OpenAI, connectTimeoutMs: number): 
             send: (event) => realtime.send(event as never),
             close: () => {
               closedReported = true;
-              if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) socket.close(1000);
+              if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING)
+                socket.close(1000);
             },
             get isOpen() {
               return socket.readyState === socket.OPEN;

@@ -21,17 +21,29 @@ interface PendingMark {
   endMs: number;
 }
 
+export interface PlaybackCut {
+  /** The item Twilio was playing, and how much of it the caller heard (never more than was sent). */
+  itemId: string;
+  heardMs: number;
+  /** Later items whose audio was queued but never reached the caller. */
+  unheardItems: string[];
+}
+
 export class PlaybackTracker {
   private generation = 0;
   private sequence = 0;
   private readonly items = new Map<string, ItemPlayback>();
   private readonly pending = new Map<string, PendingMark>();
+  /** Items with audio sent to Twilio and not yet confirmed played, in the order they were sent. */
+  private readonly unsettled = new Set<string>();
 
   /** Records audio sent to Twilio; answers a mark name when one is due. */
   recordAudio(itemId: string, bytes: number): string | undefined {
     const item = this.itemFor(itemId);
     item.sentBytes += bytes;
-    if (item.sentBytes - item.markedBytes >= MARK_INTERVAL_MS * BYTES_PER_MS) return this.markItem(itemId, item);
+    this.unsettled.add(itemId);
+    if (item.sentBytes - item.markedBytes >= MARK_INTERVAL_MS * BYTES_PER_MS)
+      return this.markItem(itemId, item);
     return undefined;
   }
 
@@ -39,7 +51,10 @@ export class PlaybackTracker {
   finishItem(itemId: string): string | undefined {
     const item = this.itemFor(itemId);
     item.complete = true;
-    return item.sentBytes > item.markedBytes ? this.markItem(itemId, item) : undefined;
+    if (item.sentBytes > item.markedBytes) return this.markItem(itemId, item);
+    // Its last interval mark may already be back: then the item has played through.
+    if (item.playedMs * BYTES_PER_MS >= item.sentBytes) this.unsettled.delete(itemId);
+    return undefined;
   }
 
   /** Twilio echoed a mark: answers the item it belongs to, or undefined for a stale mark. */
@@ -49,18 +64,23 @@ export class PlaybackTracker {
     this.pending.delete(name);
     const item = this.itemFor(mark.itemId);
     item.playedMs = Math.max(item.playedMs, mark.endMs);
+    if (item.complete && item.playedMs * BYTES_PER_MS >= item.sentBytes)
+      this.unsettled.delete(mark.itemId);
     return { itemId: mark.itemId, playedMs: item.playedMs };
   }
 
-  /** True while some audio sent to Twilio has not been played. */
+  /** True while some audio sent to Twilio has not been confirmed played. */
   hasUnplayedAudio(): boolean {
-    return this.pending.size > 0;
+    return this.unsettled.size > 0;
   }
 
   /** Milliseconds of audio sent but not yet confirmed played. */
   unplayedMs(): number {
     let total = 0;
-    for (const item of this.items.values()) total += item.sentBytes / BYTES_PER_MS - item.playedMs;
+    for (const itemId of this.unsettled) {
+      const item = this.items.get(itemId);
+      if (item) total += item.sentBytes / BYTES_PER_MS - item.playedMs;
+    }
     return Math.max(0, total);
   }
 
@@ -78,15 +98,16 @@ export class PlaybackTracker {
   }
 
   /**
-   * The caller interrupted: every pending mark is void. Answers the item that
-   * was playing and how much of it was heard (never more than was sent).
+   * The caller interrupted: audio Twilio has not played is discarded and every
+   * pending mark is void. Answers undefined when everything sent was played
+   * (nothing to clear, nothing to truncate).
    */
-  interrupt(): { itemId: string; heardMs: number; unheardItems: string[] } | undefined {
-    if (this.pending.size === 0) return undefined;
-    const itemsWithPending = [...new Set([...this.pending.values()].map((mark) => mark.itemId))];
+  interrupt(): PlaybackCut | undefined {
+    if (this.unsettled.size === 0) return undefined;
+    const [playing, ...unheardItems] = [...this.unsettled];
+    this.unsettled.clear();
     this.pending.clear();
     this.generation += 1;
-    const [playing, ...unheardItems] = itemsWithPending;
     if (!playing) return undefined;
     const heardMs = Math.min(this.playedMs(playing), this.sentMs(playing));
     return { itemId: playing, heardMs, unheardItems };

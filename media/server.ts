@@ -41,7 +41,10 @@ export function createMediaServer(options: MediaServerOptions): MediaServer {
   const streamUrl = new URL(options.streamUrl);
   const streamOrigin = `${streamUrl.protocol}//${streamUrl.host}`;
   const sessions = new Set<CallSession>();
-  const sockets = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES });
+  const sockets = new WebSocketServer({
+    noServer: true,
+    maxPayload: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+  });
 
   const server = createServer((request, response) => {
     if (request.url === '/health/live') {
@@ -73,7 +76,9 @@ export function createMediaServer(options: MediaServerOptions): MediaServer {
         if (isBinary) return;
         session.handleTwilioMessage(Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(data as Buffer[]).toString('utf8'));
       });
-      twilio.on('error', (error) => options.logger.warn({ err: error.message }, 'twilio socket error'));
+      twilio.on('error', (error) =>
+        options.logger.warn({ err: error.message }, 'twilio socket error'),
+      );
       twilio.on('close', () => {
         session.handleTwilioClosed();
         sessions.delete(session);

@@ -1,12 +1,17 @@
 /**
- * The model session's configuration. Audio stays mu-law in both directions so
- * bytes pass between Twilio and the model untouched (C10).
+ * Every event the bridge sends to configure the model or ask it to speak.
+ * Audio stays mu-law in both directions so bytes pass between Twilio and the
+ * model untouched; a mid-call update never names a format or a voice, which
+ * the API refuses once the agent has spoken (C10).
  */
-import type { MediaSessionConfig } from '../workflows/types.js';
+import type { KeypadEntry, MediaSessionConfig } from '../workflows/types.js';
 
 const TRANSCRIPTION_MODEL = 'gpt-4o-mini-transcribe';
 
-export function sessionUpdateFor(config: MediaSessionConfig, model: string): Record<string, unknown> {
+export function sessionUpdateFor(
+  config: MediaSessionConfig,
+  model: string,
+): Record<string, unknown> {
   return {
     type: 'session.update',
     session: {
@@ -40,10 +45,57 @@ export function sessionUpdateFor(config: MediaSessionConfig, model: string): Rec
   };
 }
 
+/**
+ * The update for the agent's last words (a wrap-up or a no-input goodbye): the
+ * caller's speech no longer starts responses or interrupts them. Only turn
+ * detection changes: no formats, no voice.
+ */
+export function lastWordsSessionUpdate(config: MediaSessionConfig): Record<string, unknown> {
+  return {
+    type: 'session.update',
+    session: {
+      type: 'realtime',
+      audio: {
+        input: {
+          turn_detection: {
+            type: 'server_vad',
+            threshold: config.turnDetection.threshold,
+            prefix_padding_ms: config.turnDetection.prefix_padding_ms,
+            silence_duration_ms: config.turnDetection.silence_duration_ms,
+            create_response: false,
+            interrupt_response: false,
+          },
+        },
+      },
+    },
+  };
+}
+
 export function greetingRequest(greeting: string): Record<string, unknown> {
   return {
     type: 'response.create',
     response: { instructions: `Greet the caller with exactly these words: ${greeting}` },
+  };
+}
+
+/** A response that says fixed words (a prompt, a wrap-up, a goodbye) and calls no tool. */
+export function sayExactlyRequest(context: string, words: string): Record<string, unknown> {
+  return {
+    type: 'response.create',
+    response: { instructions: `${context} Say exactly these words: ${words}`, tool_choice: 'none' },
+  };
+}
+
+/** What the caller keyed in, as a user message; a masked entry gives the count only. */
+export function keypadMessage(entry: KeypadEntry, masked: boolean): Record<string, unknown> {
+  const keys = entry.digits ? entry.digits.split('').join(' ') : '';
+  let text: string;
+  if (!entry.digits) text = 'The caller pressed the # key.';
+  else if (masked) text = `The caller entered ${entry.digits.length} digits on the keypad.`;
+  else text = `The caller pressed ${keys} on the keypad.`;
+  return {
+    type: 'conversation.item.create',
+    item: { type: 'message', role: 'user', content: [{ type: 'input_text', text }] },
   };
 }
 

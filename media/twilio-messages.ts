@@ -3,8 +3,15 @@ import { z } from 'zod';
 
 const sequence = z.string().optional();
 
+/** A 20 ms frame is 216 base64 characters; this leaves room for larger frames, not for abuse. */
+const MAX_MEDIA_PAYLOAD_CHARS = 16_384;
+
 export const twilioMessageSchema = z.discriminatedUnion('event', [
-  z.object({ event: z.literal('connected'), protocol: z.string().optional(), version: z.string().optional() }),
+  z.object({
+    event: z.literal('connected'),
+    protocol: z.string().optional(),
+    version: z.string().optional(),
+  }),
   z.object({
     event: z.literal('start'),
     sequenceNumber: sequence,
@@ -24,7 +31,7 @@ export const twilioMessageSchema = z.discriminatedUnion('event', [
       track: z.string().optional(),
       chunk: z.string().optional(),
       timestamp: z.string().optional(),
-      payload: z.string(),
+      payload: z.string().max(MAX_MEDIA_PAYLOAD_CHARS),
     }),
   }),
   z.object({
@@ -39,16 +46,37 @@ export const twilioMessageSchema = z.discriminatedUnion('event', [
     streamSid: z.string().optional(),
     dtmf: z.object({ track: z.string().optional(), digit: z.string().regex(/^[0-9*#A-D]$/) }),
   }),
-  z.object({ event: z.literal('stop'), sequenceNumber: sequence, streamSid: z.string().optional() }),
+  z.object({
+    event: z.literal('stop'),
+    sequenceNumber: sequence,
+    streamSid: z.string().optional(),
+  }),
 ]);
 
 export type TwilioMessage = z.infer<typeof twilioMessageSchema>;
+export type TwilioMediaMessage = Extract<TwilioMessage, { event: 'media' }>;
 
 export function parseTwilioMessage(raw: string): TwilioMessage | undefined {
+  let json: unknown;
   try {
-    const parsed = twilioMessageSchema.safeParse(JSON.parse(raw));
-    return parsed.success ? parsed.data : undefined;
+    json = JSON.parse(raw);
   } catch {
     return undefined;
   }
+  const media = asMediaMessage(json);
+  if (media) return media;
+  const parsed = twilioMessageSchema.safeParse(json);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/**
+ * Media frames are 50 a second per call, so they skip the schema: the checks
+ * the media schema makes that matter (a string payload of sane length), by hand.
+ */
+function asMediaMessage(json: unknown): TwilioMediaMessage | undefined {
+  const candidate = json as { event?: unknown; media?: { payload?: unknown } } | null;
+  if (candidate?.event !== 'media') return undefined;
+  const payload = candidate.media?.payload;
+  if (typeof payload !== 'string' || payload.length > MAX_MEDIA_PAYLOAD_CHARS) return undefined;
+  return candidate as TwilioMediaMessage;
 }

@@ -2,6 +2,7 @@
  * A tenant's backend as our tool webhooks see it: it checks the signature the
  * way the README tells tenants to, and answers the demo's order lookups. Each
  * idempotency key is answered once and replayed after, as a careful tenant would.
+ * Tests can script other tools' answers (status, body, delay, failures first).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,9 +11,27 @@ import { SIGNATURE_HEADER, verifyWebhook } from '../lib/webhook-signature.js';
 
 export interface ToolRequestRecord {
   tool: string;
+  /** Our call id, from the request body. */
+  callId: string | null;
   idempotencyKey: string;
   arguments: unknown;
   signatureValid: boolean;
+  /** The signature's timestamp (unix seconds), when the header parsed. */
+  signedAtSec: number | null;
+  /** Present for the identity verification tool only. */
+  keypadEntry?: string;
+}
+
+/** How the backend answers one tool (by the tool name in the request). */
+export interface ToolBehaviour {
+  /** Answer status; default 200. */
+  status?: number;
+  /** Answer body: JSON-encoded unless a string; or built from the request. */
+  body?: unknown;
+  /** Wait this long before answering (to trip the webhook's timeout). */
+  delayMs?: number;
+  /** Answer 503 to this many requests before behaving as above. */
+  failFirst?: number;
 }
 
 export interface TenantBackend {
@@ -20,6 +39,7 @@ export interface TenantBackend {
   requests: ToolRequestRecord[];
   /** Distinct side effects performed (one per idempotency key). */
   sideEffects: number;
+  setTool(name: string, behaviour: ToolBehaviour): void;
   close(): Promise<void>;
 }
 
@@ -28,13 +48,20 @@ const toolRequest = z.object({
   call_id: z.string(),
   tool_call_id: z.string(),
   arguments: z.record(z.string(), z.unknown()),
+  keypad_entry: z.string().optional(),
 });
 
 const MAX_BODY_BYTES = 64 * 1_024;
 
+function orderLookup(request: { arguments: Record<string, unknown> }) {
+  return { order_id: request.arguments.order_id ?? null, status: 'shipped', eta: 'Tuesday' };
+}
+
 export async function startTenantBackend(secret: string, port = 0): Promise<TenantBackend> {
   const requests: ToolRequestRecord[] = [];
   const answered = new Map<string, string>();
+  const behaviours = new Map<string, ToolBehaviour>();
+  const failures = new Map<string, number>();
 
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -46,7 +73,8 @@ export async function startTenantBackend(secret: string, port = 0): Promise<Tena
     });
     request.on('end', () => {
       const raw = Buffer.concat(chunks).toString('utf8');
-      const signatureValid = verifyWebhook(secret, raw, request.headers[SIGNATURE_HEADER] as string | undefined);
+      const header = request.headers[SIGNATURE_HEADER] as string | undefined;
+      const signatureValid = verifyWebhook(secret, raw, header);
       const idempotencyKey = String(request.headers['idempotency-key'] ?? '');
       let parsed: z.infer<typeof toolRequest> | undefined;
       try {
@@ -54,17 +82,42 @@ export async function startTenantBackend(secret: string, port = 0): Promise<Tena
       } catch {
         parsed = undefined;
       }
-      requests.push({ tool: parsed?.tool ?? 'unknown', idempotencyKey, arguments: parsed?.arguments, signatureValid });
+      const signedAt = /^t=(\d+),/.exec(header ?? '')?.[1];
+      requests.push({
+        tool: parsed?.tool ?? 'unknown',
+        callId: parsed?.call_id ?? null,
+        idempotencyKey,
+        arguments: parsed?.arguments,
+        signatureValid,
+        signedAtSec: signedAt ? Number(signedAt) : null,
+        ...(parsed?.keypad_entry !== undefined ? { keypadEntry: parsed.keypad_entry } : {}),
+      });
 
       if (!signatureValid) return void response.writeHead(401).end('{"error":"bad signature"}');
       if (!parsed) return void response.writeHead(400).end('{"error":"bad request"}');
 
+      const behaviour = behaviours.get(parsed.tool) ?? {};
+      const failed = failures.get(parsed.tool) ?? 0;
+      if (failed < (behaviour.failFirst ?? 0)) {
+        failures.set(parsed.tool, failed + 1);
+        return void response.writeHead(503).end('{"error":"try again"}');
+      }
+
       const replay = answered.get(idempotencyKey);
-      const body =
-        replay ??
-        JSON.stringify({ order_id: parsed.arguments.order_id ?? null, status: 'shipped', eta: 'Tuesday' });
-      answered.set(idempotencyKey, body);
-      response.writeHead(200, { 'content-type': 'application/json' }).end(body);
+      const context = { arguments: parsed.arguments, keypadEntry: parsed.keypad_entry };
+      const made =
+        typeof behaviour.body === 'function'
+          ? behaviour.body(context)
+          : (behaviour.body ?? orderLookup(context));
+      const body = replay ?? (typeof made === 'string' ? made : JSON.stringify(made));
+      const status = behaviour.status ?? 200;
+      if (status < 300) answered.set(idempotencyKey, body);
+      const send = () => {
+        if (!response.destroyed)
+          response.writeHead(status, { 'content-type': 'application/json' }).end(body);
+      };
+      if (behaviour.delayMs) setTimeout(send, behaviour.delayMs);
+      else send();
     });
   });
 
@@ -76,6 +129,14 @@ export async function startTenantBackend(secret: string, port = 0): Promise<Tena
     get sideEffects() {
       return answered.size;
     },
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    setTool: (name, behaviour) => {
+      behaviours.set(name, behaviour);
+      failures.delete(name);
+    },
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -4,6 +4,7 @@
  * reach it through the messages in ./messages.ts.
  */
 import {
+  allHandlersFinished,
   condition,
   log,
   proxyActivities,
@@ -15,12 +16,22 @@ import {
   attachMediaStreamUpdate,
   callStateQuery,
   invokeToolUpdate,
+  keypadEntrySignal,
+  machineDetectionSignal,
   mediaStreamEndedSignal,
   requestHangUpUpdate,
+  toolRefusedSignal,
   transcriptTurnSignal,
   twilioStatusSignal,
   type CallStateView,
 } from './messages.js';
+import { mediaSessionConfig } from './media-session.js';
+import {
+  callOutcome,
+  machineDetectionFor,
+  MODEL_FAILURE_REASONS,
+  voicemailHangUpReason,
+} from './outcome.js';
 import { AGENT_VERSION, CALL_STATUS } from './search-attributes.js';
 import { createToolRunner } from './tool-runner.js';
 import {
@@ -31,6 +42,7 @@ import {
   type CallWorkflowInput,
   type ResolvedAgentVersion,
   type TranscriptTurn,
+  type ToolInvocation,
 } from './types.js';
 
 const store = proxyActivities<CallActivities>({
@@ -52,15 +64,22 @@ const grading = proxyActivities<CallActivities>({
   retry: { initialInterval: '2 seconds', maximumAttempts: 4 },
 });
 
-/** How long Twilio may take to report a final status after we hang up. */
+/** How long Twilio may take to report a final status after we hang up (a message included). */
 const HANG_UP_SETTLE_MS = 30_000;
 /** Ringing longer than this without an answer ends an outbound call. */
 const DIAL_TIMEOUT_MS = 90_000;
 const DEFAULT_MAX_CALL_DURATION_SEC = 3_600;
+/** Past the time limit, how long the bridge has for its wrap-up before the workflow hangs up. */
+const WRAP_UP_GRACE_MS = 30_000;
 /** How long the bridge may take to deliver its last turns once the call ended. */
 const MEDIA_SETTLE_MS = 10_000;
 /** How long a final status callback may lag the end of the media stream. */
 const STATUS_SETTLE_MS = 5_000;
+/** How long records started by message handlers may take to land before the call is finalized. */
+const HANDLERS_SETTLE_MS = 60_000;
+const DEFAULT_FALLBACK_MESSAGE =
+  "We're sorry, we're having technical difficulties and can't continue this call. Please call back later. Goodbye.";
+const DEFAULT_VOICEMAIL_MESSAGE = 'Hello, we tried to reach you and will try again later. Goodbye.';
 
 export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummary> {
   // State and handlers come first: nothing is awaited until every handler is registered (C12).
@@ -71,12 +90,22 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
   let streamSid: string | undefined;
   let durationSec: number | null = null;
   let hangUpReason: string | undefined;
+  let hangUpDetail: string | undefined;
   let answeredBy: string | undefined;
   let mediaEnded = false;
+  let conversationEndsAtMs: number | undefined;
+  let keypadEntry: string | undefined;
+  let keypadEntries = 0;
   const pendingTurns: TranscriptTurn[] = [];
   let savedTurns = 0;
 
-  const tools = createToolRunner({ callId: input.callId, tenantId: input.tenantId, getVersion: () => version });
+  const ids = { callId: input.callId, tenantId: input.tenantId };
+  const tools = createToolRunner({
+    ...ids,
+    getVersion: () => version,
+    getKeypadEntry: () => keypadEntry,
+    onIdentityVerified: (tool) => store.recordCallProgress({ ...ids, event: { type: 'identity_verified', detail: { tool } } }),
+  });
 
   // A getter, because handlers change the status between awaits.
   function currentStatus(): CallStatus {
@@ -87,11 +116,22 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
     return TERMINAL_STATUSES.has(status);
   }
 
+  function isAnswered(): boolean {
+    return status === 'in-progress' || status === 'completed';
+  }
+
   function moveStatus(next: CallStatus): boolean {
     if (STATUS_RANK[next] <= STATUS_RANK[status]) return false;
     status = next;
     upsertSearchAttributes([{ key: CALL_STATUS, value: status }]);
     return true;
+  }
+
+  /** The time limit starts with the conversation: the first of the stream attaching or the answer. */
+  function conversationDeadline(resolved: ResolvedAgentVersion): number {
+    const limitSec = resolved.config.max_call_duration_sec ?? DEFAULT_MAX_CALL_DURATION_SEC;
+    conversationEndsAtMs ??= Date.now() + limitSec * 1_000;
+    return conversationEndsAtMs;
   }
 
   setHandler(twilioStatusSignal, (event) => {
@@ -101,9 +141,32 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
     moveStatus(event.status);
   });
 
+  setHandler(machineDetectionSignal, async (event) => {
+    answeredBy = event.answeredBy;
+    const reason = voicemailHangUpReason(version?.config.voicemail, event.answeredBy);
+    if (reason && !isEnded()) hangUpReason ??= reason;
+    await store.recordCallProgress({
+      ...ids,
+      answeredBy: event.answeredBy,
+      event: { type: 'machine_detection', detail: { answeredBy: event.answeredBy } },
+    });
+  });
+
   setHandler(transcriptTurnSignal, (turn) => {
     pendingTurns.push(turn);
   });
+
+  setHandler(keypadEntrySignal, async (entry) => {
+    keypadEntry = entry.digits;
+    keypadEntries += 1;
+    // The digits may be a PIN: the record keeps their count, never the digits.
+    await store.recordCallProgress({
+      ...ids,
+      event: { type: 'keypad_entry', key: `keypad:${keypadEntries}`, detail: { digits: entry.digits.length, endedBy: entry.endedBy } },
+    });
+  });
+
+  setHandler(toolRefusedSignal, (refusal) => tools.recordRefusal(refusal));
 
   setHandler(mediaStreamEndedSignal, ({ streamSid: ended }) => {
     if (ended !== streamSid) return;
@@ -115,14 +178,15 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
     attachMediaStreamUpdate,
     async ({ streamSid: claimed }) => {
       await condition(() => version !== undefined);
+      const resolved = version as ResolvedAgentVersion;
       streamSid = claimed;
       // Twilio only opens a stream on a live call: an inbound call is in progress from here.
       moveStatus('in-progress');
-      return tools.sessionConfigFor(input.greeting);
+      return mediaSessionConfig(ids, resolved, { greeting: input.greeting, endsAtMs: conversationDeadline(resolved) });
     },
     {
       validator: ({ streamSid: claimed, callSid: claimedCallSid }) => {
-        if (isEnded()) throw new Error('the call has ended');
+        if (isEnded() || hangUpReason) throw new Error('the call has ended');
         // One stream per call: a replayed token or a second socket never joins a live call.
         if (streamSid) throw new Error(`stream ${claimed} refused: another stream holds this call`);
         if (callSid && claimedCallSid !== callSid) throw new Error('the stream belongs to another call');
@@ -131,14 +195,16 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
   );
 
   setHandler(invokeToolUpdate, (invocation) => tools.invoke(invocation), {
-    validator: (_invocation) => {
+    validator: (invocation: ToolInvocation) => {
       if (isEnded()) throw new Error('the call has ended');
+      tools.validate(invocation);
     },
   });
 
-  setHandler(requestHangUpUpdate, ({ reason }) => {
+  setHandler(requestHangUpUpdate, ({ reason, detail }) => {
     if (isEnded() || hangUpReason) return { accepted: false };
     hangUpReason = reason;
+    hangUpDetail = detail;
     return { accepted: true };
   });
 
@@ -160,10 +226,10 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
     phoneRouteId: input.phoneRouteId,
     callerNumber: input.direction === 'inbound' ? input.from : input.to,
   });
+  const { config } = version;
   upsertSearchAttributes([{ key: AGENT_VERSION, value: version.agentVersionId }]);
   await store.recordCallProgress({
-    callId: input.callId,
-    tenantId: input.tenantId,
+    ...ids,
     agentVersionId: version.agentVersionId,
     versionReason: version.reason,
     event: { type: 'routed', detail: { agentVersionId: version.agentVersionId, reason: version.reason } },
@@ -175,40 +241,38 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
     moveStatus('dialing');
     try {
       const placed = await telephony.placeCall({
-        callId: input.callId,
-        tenantId: input.tenantId,
+        ...ids,
         to: input.to,
         from: input.from,
+        machineDetection: machineDetectionFor(config.voicemail),
       });
       callSid ??= placed.callSid;
-      await store.recordCallProgress({
-        callId: input.callId,
-        tenantId: input.tenantId,
-        callSid: placed.callSid,
-        event: { type: 'dialed', detail: {} },
-      });
+      await store.recordCallProgress({ ...ids, callSid: placed.callSid, event: { type: 'dialed', detail: {} } });
     } catch (error) {
       moveStatus('failed');
       log.warn('dialing failed', { callId: input.callId, error: String(error) });
     }
-    const settled = await condition(() => currentStatus() === 'in-progress' || isEnded(), DIAL_TIMEOUT_MS);
+    const settled = await condition(
+      () => currentStatus() === 'in-progress' || isEnded() || hangUpReason !== undefined,
+      DIAL_TIMEOUT_MS,
+    );
     if (!settled) hangUpReason ??= 'dial_timeout';
   }
 
-  // Conversation: the bridge streams audio; turns are saved in batches as they arrive.
+  // Conversation: the bridge streams audio; turns are saved in batches as they arrive. At the
+  // time limit the bridge wraps up; the workflow hangs up itself only if that never comes.
   phase = 'connected';
   if (currentStatus() === 'in-progress') {
     await store.recordCallProgress({
-      callId: input.callId,
-      tenantId: input.tenantId,
+      ...ids,
       status,
       answeredBy,
       event: { type: 'answered', detail: answeredBy ? { answeredBy } : {} },
     });
   }
-  const maxDurationMs = (version.config.max_call_duration_sec ?? DEFAULT_MAX_CALL_DURATION_SEC) * 1_000;
   const flushing = saveTurnsUntilEnded();
-  const ended = await condition(() => isEnded() || hangUpReason !== undefined || mediaEnded, maxDurationMs);
+  const hardStopMs = Math.max(conversationDeadline(version) + WRAP_UP_GRACE_MS - Date.now(), 1);
+  const ended = await condition(() => isEnded() || hangUpReason !== undefined || mediaEnded, hardStopMs);
   if (!ended) hangUpReason = 'max_duration';
 
   // The stream stopped without a final status (no status callback configured, or it is late):
@@ -228,41 +292,35 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
     }
   }
 
-  // Ending: hang up the phone leg, then wait for Twilio's final status.
+  // Ending: end the phone leg (with a last message when one is owed), then wait for Twilio.
   phase = 'ending';
   if (!isEnded() && hangUpReason) {
-    let alreadyGone = !callSid;
-    try {
-      if (callSid) alreadyGone = (await telephony.hangUpCall({ callSid })).alreadyEnded;
-    } catch (error) {
-      log.warn('hang-up failed', { callId: input.callId, error: String(error) });
+    if (MODEL_FAILURE_REASONS.has(hangUpReason)) {
+      await store.recordCallProgress({
+        ...ids,
+        event: { type: 'model_failed', detail: { reason: hangUpReason, detail: hangUpDetail ?? null } },
+      });
     }
-    // Twilio sends the final status after a hang-up; a call it no longer knows sends none.
-    if (!alreadyGone) await condition(isEnded, HANG_UP_SETTLE_MS);
-    if (!isEnded()) moveStatus(hangUpReason === 'status_unknown' ? 'failed' : 'completed');
+    await endPhoneLeg(isAnswered());
   }
   // The bridge sends the last turns as the stream stops; give it a moment to finish.
   const streamClosed = await condition(() => streamSid === undefined, MEDIA_SETTLE_MS);
   if (!streamClosed) streamSid = undefined; // the bridge is gone; nothing more will arrive
   await flushing;
+  await condition(allHandlersFinished, HANDLERS_SETTLE_MS);
 
   // Wrap-up: the record, then the evaluation (which never blocks the record).
   phase = 'wrap-up';
-  await store.finalizeCall({
-    callId: input.callId,
-    tenantId: input.tenantId,
-    status,
-    durationSec,
-    endReason: hangUpReason ?? 'caller_hung_up',
-  });
+  const endReason = hangUpReason ?? (isAnswered() ? 'caller_hung_up' : status);
+  const outcome = callOutcome(status, answeredBy, endReason);
+  await store.finalizeCall({ ...ids, status, outcome, durationSec, endReason });
   let evaluation: CallSummary['evaluation'] = 'skipped';
-  if (currentStatus() === 'completed' && savedTurns > 0) {
+  if (outcome === 'completed' && savedTurns > 0) {
     try {
       await grading.evaluateCall({
-        callId: input.callId,
-        tenantId: input.tenantId,
-        rubric: version.config.evaluation_rubric ?? [],
-        requiredTools: version.config.required_tools ?? [],
+        ...ids,
+        rubric: config.evaluation_rubric ?? [],
+        requiredTools: config.required_tools ?? [],
       });
       evaluation = 'stored';
     } catch (error) {
@@ -278,20 +336,53 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
     durationSec,
     turns: savedTurns,
     toolRuns: tools.runCount(),
+    outcome,
+    endReason,
     evaluation,
   };
+
+  /** Hangs up (or cancels a call still ringing), or has Twilio say a last message first. */
+  async function endPhoneLeg(answered: boolean): Promise<void> {
+    if (!callSid) return;
+    const message = lastMessageFor(hangUpReason);
+    let alreadyGone = false;
+    try {
+      const ended =
+        answered && message
+          ? await telephony.endCallWithMessage({ callSid, message })
+          : await telephony.hangUpCall({ callSid, beforeAnswer: !answered });
+      alreadyGone = ended.alreadyEnded;
+    } catch (error) {
+      // Retries are spent: Twilio cannot be told, and will not tell us either.
+      log.warn('ending the phone leg failed', { callId: input.callId, error: String(error) });
+      alreadyGone = true;
+    }
+
+    // A cancel can cross the answer: then the answered call is hung up.
+    if (!alreadyGone) {
+      await condition(() => isEnded() || (!answered && isAnswered()), HANG_UP_SETTLE_MS);
+      if (!isEnded() && !answered && isAnswered()) {
+        await telephony.hangUpCall({ callSid, beforeAnswer: false });
+        await condition(isEnded, HANG_UP_SETTLE_MS);
+      }
+    }
+    if (!isEnded()) {
+      moveStatus(hangUpReason === 'status_unknown' ? 'failed' : isAnswered() ? 'completed' : 'canceled');
+    }
+  }
+
+  function lastMessageFor(reason: string | undefined): string | undefined {
+    if (reason && MODEL_FAILURE_REASONS.has(reason)) return config.fallback_message ?? DEFAULT_FALLBACK_MESSAGE;
+    if (reason === 'voicemail_message_left') return config.voicemail?.message ?? DEFAULT_VOICEMAIL_MESSAGE;
+    return undefined;
+  }
 
   async function saveTurnsUntilEnded(): Promise<void> {
     for (;;) {
       await condition(() => pendingTurns.length > 0 || (isEnded() && streamSid === undefined));
       if (pendingTurns.length === 0) return;
       const batch = pendingTurns.splice(0, pendingTurns.length);
-      await store.saveTranscriptTurns({
-        callId: input.callId,
-        tenantId: input.tenantId,
-        firstSequence: savedTurns + 1,
-        turns: batch,
-      });
+      await store.saveTranscriptTurns({ ...ids, firstSequence: savedTurns + 1, turns: batch });
       savedTurns += batch.length;
     }
   }

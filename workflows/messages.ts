@@ -6,8 +6,11 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type {
   CallStatus,
+  KeypadEntry,
+  MachineDetectionEvent,
   MediaSessionConfig,
   ToolInvocation,
+  ToolRefusal,
   ToolResult,
   TranscriptTurn,
   TwilioStatusEvent,
@@ -15,6 +18,15 @@ import type {
 
 /** Twilio's status callback, relayed by the API. */
 export const twilioStatusSignal = defineSignal<[TwilioStatusEvent]>('twilioStatus');
+
+/** Twilio's asynchronous answering machine detection result, relayed by the API. */
+export const machineDetectionSignal = defineSignal<[MachineDetectionEvent]>('machineDetection');
+
+/** One whole keypad entry from the bridge; never a single key press. */
+export const keypadEntrySignal = defineSignal<[KeypadEntry]>('keypadEntry');
+
+/** The bridge hands back a function call the invokeTool validator refused, to be recorded. */
+export const toolRefusedSignal = defineSignal<[ToolRefusal]>('toolRefused');
 
 /** One whole transcript turn from the bridge; never a fragment or a frame. */
 export const transcriptTurnSignal = defineSignal<[TranscriptTurn]>('transcriptTurn');
@@ -30,13 +42,24 @@ export const attachMediaStreamUpdate = defineUpdate<
   [{ streamSid: string; callSid: string }]
 >('attachMediaStream');
 
-/** The model called a function; answers the output for the model. */
+/**
+ * The model called a function; answers the output for the model. Its validator
+ * refuses a tool the version does not allow, or a protected tool before the
+ * caller's identity is verified, with an ApplicationFailure of type TOOL_REFUSED.
+ */
 export const invokeToolUpdate = defineUpdate<ToolResult, [ToolInvocation]>('invokeTool');
 
-/** End the call now (the agent's goodbye played, or the tenant asked). */
-export const requestHangUpUpdate = defineUpdate<{ accepted: boolean }, [{ reason: string }]>(
-  'requestHangUp',
-);
+/** The failure type of a refused tool call; the bridge branches on it. */
+export const TOOL_REFUSED = 'ToolRefused';
+
+/**
+ * End the call now: the agent's goodbye played, a guard fired, the tenant
+ * asked, or the model failed (a model_* reason: the caller hears the fallback).
+ */
+export const requestHangUpUpdate = defineUpdate<
+  { accepted: boolean },
+  [{ reason: string; detail?: string }]
+>('requestHangUp');
 
 export interface CallStateView {
   status: CallStatus;

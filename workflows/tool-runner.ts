@@ -1,15 +1,19 @@
 /**
- * Function calls inside the call workflow: the version's allow-list is checked
- * before any run, each `call_id` runs at most once (a repeated invocation gets
- * the first one's result), and every outcome is recorded.
+ * Function calls inside the call workflow. `validate` runs in the invokeTool
+ * update's validator: a tool the version does not allow, or a protected tool
+ * before the caller's identity is verified, is refused there and never runs
+ * (the bridge hands the refusal back to be recorded). Each `call_id` runs at
+ * most once (a repeated invocation gets the first one's result), and every
+ * outcome is recorded.
  */
-import { proxyActivities } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { CallActivities } from '../activities/index.js';
+import { TOOL_REFUSED } from './messages.js';
 import type {
-  MediaSessionConfig,
   ResolvedAgentVersion,
   ToolDefinition,
   ToolInvocation,
+  ToolRefusal,
   ToolResult,
 } from './types.js';
 
@@ -18,78 +22,78 @@ const records = proxyActivities<CallActivities>({
   retry: { initialInterval: '500 milliseconds', maximumInterval: '30 seconds' },
 });
 
-const tools = proxyActivities<CallActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumAttempts: 3, nonRetryableErrorTypes: ['ToolRejected'] },
-});
+const DEFAULT_TOOL_TIMEOUT_MS = 8_000;
+const DEFAULT_TOOL_ATTEMPTS = 3;
+/** Room for the activity around the webhook's own timeout (signing, reading the answer). */
+const TOOL_TIMEOUT_MARGIN_MS = 2_000;
 
-const BUILTIN_DESCRIPTIONS: Record<string, { description: string; parameters: Record<string, unknown> }> = {
-  end_call: {
-    description: 'End the call after saying goodbye.',
-    parameters: { type: 'object', properties: { reason: { type: 'string' } }, required: [] },
-  },
-  transfer_to_human: {
-    description: 'Transfer the caller to a human operator.',
-    parameters: { type: 'object', properties: { reason: { type: 'string' } }, required: [] },
-  },
-  schedule_callback: {
-    description: 'Schedule a call back to the caller at a later time.',
-    parameters: {
-      type: 'object',
-      properties: { when: { type: 'string', description: 'ISO 8601 time' }, reason: { type: 'string' } },
-      required: [],
+/** Timeouts and retries come from the tool's definition; a tenant's 4xx is final. */
+function toolActivities(tool: ToolDefinition) {
+  const timeoutMs = tool.type === 'webhook' ? (tool.timeout_ms ?? DEFAULT_TOOL_TIMEOUT_MS) : 0;
+  return proxyActivities<CallActivities>({
+    startToCloseTimeout: timeoutMs + TOOL_TIMEOUT_MARGIN_MS,
+    retry: {
+      initialInterval: '500 milliseconds',
+      backoffCoefficient: 2,
+      maximumAttempts: tool.type === 'webhook' ? (tool.max_attempts ?? DEFAULT_TOOL_ATTEMPTS) : 3,
+      nonRetryableErrorTypes: ['ToolRejected'],
     },
-  },
-};
-
-const DEFAULT_TURN_DETECTION = { silence_duration_ms: 800, prefix_padding_ms: 300, threshold: 0.5 };
+  });
+}
 
 interface ToolRunnerContext {
   callId: string;
   tenantId: string;
   getVersion(): ResolvedAgentVersion | undefined;
+  /** The caller's latest keypad entry, handed to the identity verification tool only. */
+  getKeypadEntry(): string | undefined;
+  onIdentityVerified(toolName: string): Promise<void>;
 }
 
 export function createToolRunner(context: ToolRunnerContext) {
   const runs = new Map<string, Promise<ToolResult>>();
+  let identityVerified = false;
 
-  function describe(tool: ToolDefinition): MediaSessionConfig['tools'][number] {
-    if (tool.type === 'webhook') {
-      return { name: tool.name, description: tool.description, parameters: tool.parameters };
-    }
-    const builtin = BUILTIN_DESCRIPTIONS[tool.name] ?? { description: tool.name, parameters: {} };
-    return { name: tool.name, ...builtin };
+  function findTool(name: string): ToolDefinition | undefined {
+    return context.getVersion()?.config.tools.find((candidate) => candidate.name === name);
   }
 
-  async function run(invocation: ToolInvocation): Promise<ToolResult> {
-    const version = context.getVersion();
+  function refusalReason(invocation: ToolInvocation): string | undefined {
+    if (!findTool(invocation.name)) return `the tool ${invocation.name} is not allowed for this agent`;
+    const identity = context.getVersion()?.config.identity;
+    if (identity?.protected_tools.includes(invocation.name) && !identityVerified) {
+      return `the caller's identity must be verified with ${identity.verification_tool} before ${invocation.name}`;
+    }
+    return undefined;
+  }
+
+  async function run(invocation: ToolInvocation, tool: ToolDefinition): Promise<ToolResult> {
     const startedAt = new Date().toISOString();
-    const tool = version?.config.tools.find((candidate) => candidate.name === invocation.name);
+    const parsedArguments = parseArguments(invocation.arguments);
+    const identity = context.getVersion()?.config.identity;
+    const verifies = identity?.verification_tool === tool.name;
 
     let result: ToolResult;
-    let parsedArguments: unknown = null;
-    try {
-      parsedArguments = JSON.parse(invocation.arguments || '{}');
-    } catch {
-      parsedArguments = null;
-    }
-    if (!tool) {
-      result = refusal(`the tool ${invocation.name} is not allowed for this agent`);
-    } else if (parsedArguments === null || typeof parsedArguments !== 'object') {
-      result = refusal('the arguments are not a JSON object');
+    if (parsedArguments === undefined) {
+      result = { status: 'failed', output: JSON.stringify({ error: 'the arguments are not a JSON object' }) };
     } else {
       try {
-        result = await tools.runTool({
+        result = await toolActivities(tool).runTool({
           callId: context.callId,
           tenantId: context.tenantId,
           toolCallId: invocation.toolCallId,
           tool,
-          arguments: parsedArguments as Record<string, unknown>,
+          arguments: parsedArguments,
+          keypadEntry: verifies ? context.getKeypadEntry() : undefined,
         });
       } catch {
         // Retries are spent: the model hears that the tool failed and the call goes on.
         result = { status: 'failed', output: JSON.stringify({ error: `the tool ${tool.name} failed` }) };
       }
+    }
+    if (verifies && !identityVerified && confirmsIdentity(result)) {
+      identityVerified = true;
+      await context.onIdentityVerified(tool.name);
     }
 
     await records.recordFunctionCall({
@@ -106,37 +110,61 @@ export function createToolRunner(context: ToolRunnerContext) {
   }
 
   return {
+    /** Throws (in the update's validator) when the call must not run; no run, no history. */
+    validate(invocation: ToolInvocation): void {
+      if (runs.has(invocation.toolCallId)) return;
+      const reason = refusalReason(invocation);
+      if (reason) throw ApplicationFailure.create({ type: TOOL_REFUSED, message: reason, nonRetryable: true });
+    },
+
     invoke(invocation: ToolInvocation): Promise<ToolResult> {
       const existing = runs.get(invocation.toolCallId);
       if (existing) return existing;
-      const running = run(invocation);
+      const tool = findTool(invocation.name);
+      // The validator admitted it; a version never changes during a call.
+      if (!tool) throw ApplicationFailure.create({ type: TOOL_REFUSED, message: 'not allowed' });
+      const running = run(invocation, tool);
       runs.set(invocation.toolCallId, running);
       return running;
+    },
+
+    /** Records a call the validator refused, once per call_id. */
+    async recordRefusal(refusal: ToolRefusal): Promise<void> {
+      const now = new Date().toISOString();
+      await records.recordFunctionCall({
+        callId: context.callId,
+        tenantId: context.tenantId,
+        toolCallId: refusal.toolCallId,
+        name: refusal.name,
+        arguments: parseArguments(refusal.arguments) ?? { raw: refusal.arguments },
+        result: { status: 'refused', output: JSON.stringify({ error: refusal.reason }) },
+        startedAt: now,
+        completedAt: now,
+      });
     },
 
     runCount(): number {
       return runs.size;
     },
-
-    sessionConfigFor(greetingOverride?: string): MediaSessionConfig {
-      const version = context.getVersion();
-      if (!version) throw new Error('no agent version yet');
-      const { config } = version;
-      return {
-        callId: context.callId,
-        tenantId: context.tenantId,
-        agentVersionId: version.agentVersionId,
-        instructions: config.instructions,
-        voice: config.voice,
-        model: config.model,
-        greeting: greetingOverride ?? config.greeting,
-        tools: config.tools.map(describe),
-        turnDetection: config.turn_detection ?? DEFAULT_TURN_DETECTION,
-      };
-    },
   };
 }
 
-function refusal(reason: string): ToolResult {
-  return { status: 'refused', output: JSON.stringify({ error: reason }) };
+function parseArguments(raw: string): Record<string, unknown> | undefined {
+  try {
+    const parsed: unknown = JSON.parse(raw || '{}');
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function confirmsIdentity(result: ToolResult): boolean {
+  if (result.status !== 'succeeded') return false;
+  try {
+    return (JSON.parse(result.output) as { verified?: unknown }).verified === true;
+  } catch {
+    return false;
+  }
 }

@@ -37,16 +37,40 @@ export const STATUS_RANK: Readonly<Record<CallStatus, number>> = {
   canceled: 5,
 };
 
+export type BuiltinToolName = 'end_call' | 'transfer_to_human' | 'schedule_callback' | 'send_digits';
+
 export type ToolDefinition =
-  | { type: 'builtin'; name: 'end_call' | 'transfer_to_human' | 'schedule_callback' }
+  | { type: 'builtin'; name: BuiltinToolName }
   | {
       type: 'webhook';
       name: string;
       description: string;
+      /** JSON Schema of the arguments; the model's arguments are checked against it. */
       parameters: Record<string, unknown>;
+      /** JSON Schema of the answer; an answer that does not match is a failed run. */
+      output_schema?: Record<string, unknown>;
       url: string;
+      /** Per attempt; default 8_000. */
       timeout_ms?: number;
+      /** Attempts on timeouts, 5xx and 429; default 3. */
+      max_attempts?: number;
     };
+
+/** Silence from the caller: one prompt, then a polite end. */
+export interface NoInputPolicy {
+  /** Seconds of caller silence after the agent finished speaking; 0 turns the guard off. */
+  timeout_sec: number;
+  prompt?: string;
+  goodbye?: string;
+}
+
+/** What an outbound call does when an answering machine picks up. */
+export interface VoicemailPolicy {
+  policy: 'leave_message' | 'hang_up';
+  /** Said after the beep when the policy is leave_message. */
+  message?: string;
+}
+
 
 export interface RubricCriterion {
   id: string;
@@ -72,7 +96,9 @@ export interface EscalationRule {
 /** Tools that may run only once the caller's identity is verified, and how it may be. */
 export interface IdentityRequirements {
   protected_tools: string[];
-  methods: Array<'caller_id' | 'dtmf_pin' | 'knowledge_question'>;
+  methods?: Array<'caller_id' | 'dtmf_pin' | 'knowledge_question'>;
+  /** A tool whose successful answer carries `"verified": true`; it receives the keypad entry. */
+  verification_tool: string;
 }
 
 export interface BusinessOutcome {
@@ -94,6 +120,13 @@ export interface AgentVersionConfig {
   required_tools?: string[];
   evaluation_rubric?: RubricCriterion[];
   max_call_duration_sec?: number;
+  /** Said at max_call_duration_sec before the call ends. */
+  wrap_up_message?: string;
+  /** Said (by Twilio) when the model fails, before the call ends. */
+  fallback_message?: string;
+  no_input?: NoInputPolicy;
+  voicemail?: VoicemailPolicy;
+  identity?: IdentityRequirements;
 }
 
 export interface CallWorkflowInput {
@@ -130,6 +163,18 @@ export interface MediaSessionConfig {
   greeting?: string;
   tools: Array<{ name: string; description: string; parameters: Record<string, unknown> }>;
   turnDetection: TurnDetection;
+  /** When the call reaches its time limit (ISO 8601): the agent wraps up then. */
+  endsAt: string;
+  wrapUpMessage: string;
+  noInput: { timeoutMs: number; prompt: string; goodbye: string } | null;
+  /** Keypad entries reach the model as a count only (they may be a PIN). */
+  maskKeypadDigits: boolean;
+}
+
+/** Digits the caller keyed in, ended by '#', a pause or the length limit. */
+export interface KeypadEntry {
+  digits: string;
+  endedBy: 'hash' | 'pause' | 'length';
 }
 
 export interface TranscriptTurn {
@@ -150,8 +195,24 @@ export interface ToolResult {
   /** What the model is given as the function_call_output. */
   output: string;
   status: 'succeeded' | 'failed' | 'refused';
-  /** A built-in that asks the bridge to act once the agent has finished speaking. */
-  action?: 'hang_up';
+  /** A built-in that asks the bridge to act: hang up once the goodbye has played, or key digits. */
+  action?: 'hang_up' | 'send_digits';
+  /** The digits to key, for send_digits. */
+  digits?: string;
+}
+
+/** A function call the workflow refused before any run (allow-list, identity). */
+export interface ToolRefusal {
+  toolCallId: string;
+  name: string;
+  arguments: string;
+  reason: string;
+}
+
+/** Twilio's asynchronous answering machine detection result. */
+export interface MachineDetectionEvent {
+  callSid: string;
+  answeredBy: string;
 }
 
 export interface TwilioStatusEvent {
@@ -169,5 +230,7 @@ export interface CallSummary {
   durationSec: number | null;
   turns: number;
   toolRuns: number;
+  outcome: string;
+  endReason: string;
   evaluation: 'stored' | 'failed' | 'skipped';
 }

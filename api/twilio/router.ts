@@ -49,6 +49,19 @@ const statusCallbackForm = z.object({
   Timestamp: z.string().max(64).optional(),
 });
 
+const machineDetectionForm = z.object({
+  CallSid: callSid,
+  AnsweredBy: z.enum([
+    'human',
+    'machine_start',
+    'machine_end_beep',
+    'machine_end_silence',
+    'machine_end_other',
+    'fax',
+    'unknown',
+  ]),
+});
+
 const statusQuery = z.object({ call_id: z.string().regex(/^call_[A-Za-z0-9_-]{1,64}$/).optional() });
 
 function sendTwiml(response: Response, twiml: string): void {
@@ -146,6 +159,27 @@ export function twilioRouter(deps: TwilioRouteDependencies): Router {
         timestamp: form.data.Timestamp,
       });
       if (outcome === 'no_such_call') deps.logger.info({ callId }, 'status callback after the call workflow closed');
+      response.status(204).end();
+    }),
+  );
+
+  // Asynchronous answering machine detection: the result arrives while the call already runs.
+  router.post(
+    '/amd-status',
+    ...verified,
+    route(async (request, response) => {
+      const form = machineDetectionForm.safeParse(formOf(request));
+      const query = statusQuery.safeParse(request.query);
+      const callId = query.success ? query.data.call_id : undefined;
+      if (!form.success || !callId) {
+        response.status(400).type('text/plain').send('unexpected machine detection callback');
+        return;
+      }
+      const outcome = await deps.calls.signalMachineDetection(callId, {
+        callSid: form.data.CallSid,
+        answeredBy: form.data.AnsweredBy,
+      });
+      if (outcome === 'no_such_call') deps.logger.info({ callId }, 'machine detection after the call workflow closed');
       response.status(204).end();
     }),
   );

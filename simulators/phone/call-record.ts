@@ -15,6 +15,7 @@ export function createCallRecord(args: NewCallArgs): SimulatedCall {
     ...args,
     status: args.direction === 'inbound' ? 'ringing' : 'queued',
     answeredBy: null,
+    machineDetections: [],
     createdAt: new Date(),
     answeredAt: null,
     endedAt: null,

@@ -5,10 +5,17 @@
  */
 import type { Logger } from 'pino';
 import { logCallEvent } from './call-record.js';
+import { detectMachineAsync, type MachineDetectionOptions } from './machine-detection.js';
 import { StatusCallbackSender, type StatusCallbackConfig } from './status-callbacks.js';
 import { sleepUnlessAborted } from './time.js';
 import { TwimlRunner, type TwimlSource, type TwimlTiming } from './twiml-runner.js';
-import type { CallEndedBy, CallStatus, PartyBehaviour, SimulatedCall } from './types.js';
+import type {
+  AnsweredBy,
+  CallEndedBy,
+  CallStatus,
+  PartyBehaviour,
+  SimulatedCall,
+} from './types.js';
 
 const DEFAULT_RING_MS = 150;
 const DEFAULT_MAX_CALL_MS = 120_000;
@@ -18,8 +25,8 @@ export interface CallSessionOptions {
   authToken: string;
   party: PartyBehaviour;
   statusCallback: StatusCallbackConfig | null;
-  /** Whether AnsweredBy is reported (MachineDetection was asked). */
-  detectsMachine: boolean;
+  /** MachineDetection as asked on create; asynchronous when it has a callback. */
+  machineDetection: MachineDetectionOptions | null;
   /** How long Twilio lets an outbound call ring before 'no-answer'. */
   ringTimeoutMs: number;
   twiml: TwimlSource;
@@ -127,6 +134,18 @@ export class CallSession {
     }
 
     this.answer(party.answer === 'machine' ? 'machine_start' : 'human');
+    const detection = this.options.machineDetection;
+    if (detection?.callback) {
+      const { authToken } = this.options;
+      void detectMachineAsync({
+        call: this.call,
+        party,
+        mode: detection.mode,
+        callback: detection.callback,
+        authToken,
+        ended: this.endControl.signal,
+      });
+    }
     await this.runTwiml();
   }
 
@@ -140,9 +159,11 @@ export class CallSession {
     this.markDocumentLoaded();
   }
 
-  private answer(answeredBy: 'human' | 'machine_start'): void {
+  private answer(answeredBy: AnsweredBy): void {
     this.call.answeredAt = new Date();
-    this.call.answeredBy = this.options.detectsMachine ? answeredBy : null;
+    // Synchronous detection reports at answer; asynchronous detection reports later, by callback.
+    const detection = this.options.machineDetection;
+    this.call.answeredBy = detection && !detection.callback ? answeredBy : null;
     this.setStatus('in-progress');
     this.callbacks.notify('answered');
 

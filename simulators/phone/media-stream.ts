@@ -8,10 +8,12 @@ import type { Logger } from 'pino';
 import WebSocket, { type RawData } from 'ws';
 import { FRAME_MS } from '../audio.js';
 import { msSinceCreated } from './call-record.js';
+import { DtmfDetector } from './dtmf-detector.js';
 import { FrameClock } from './frame-clock.js';
 import { createSid } from './ids.js';
 import { PartyVoice } from './party-voice.js';
 import { PlaybackQueue } from './playback-queue.js';
+import { ScriptedVoice } from './scripted-voice.js';
 import { computeTwilioSignature } from './signature.js';
 import * as messages from './stream-messages.js';
 import type { StreamVerb } from './twiml.js';
@@ -35,8 +37,8 @@ export class MediaStreamConnection {
   readonly record: StreamRecord;
   private readonly identity: messages.StreamIdentity;
   private readonly clock = new FrameClock();
-  private readonly playback = new PlaybackQueue();
-  private readonly voice: PartyVoice;
+  private readonly playback: PlaybackQueue;
+  private readonly voice: PartyVoice | ScriptedVoice;
   private socket: WebSocket | null = null;
   private sequenceNumber = 0;
   private hasHungUp = false;
@@ -49,7 +51,14 @@ export class MediaStreamConnection {
       callSid: call.sid,
       streamSid: this.record.streamSid,
     };
-    this.voice = new PartyVoice(options.party, this.record.utterancesPlayed);
+    const heard = new DtmfDetector((digit) => this.record.digitsHeard.push(digit));
+    this.playback = new PlaybackQueue((bytes) => heard.feed(bytes));
+    this.voice = options.party.script
+      ? new ScriptedVoice(options.party.script, this.record.utterancesPlayed, {
+          pressDigits: (digits) => this.sendDigits(digits),
+          hangUp: () => this.hangUpOnce(),
+        })
+      : new PartyVoice(options.party, this.record.utterancesPlayed);
     call.streams.push(this.record);
     call.stream = this.record;
   }
@@ -107,10 +116,30 @@ export class MediaStreamConnection {
     this.record.upgradeStatus = 101;
     this.record.startedAtMs = msSinceCreated(this.options.call);
     this.send(messages.buildConnectedMessage());
+    if (this.options.party.mediaBeforeStart) this.sendEarlyFrame();
     this.send(
       messages.buildStartMessage(this.identity, this.nextSequence(), this.record.customParameters),
     );
     this.clock.start((frameIndex) => this.sendFrame(frameIndex));
+  }
+
+  /** Twilio may deliver a media frame ahead of `start` (case C06). */
+  private sendEarlyFrame(): void {
+    const silence = Buffer.alloc(160, 0xff);
+    const message = messages.buildMediaMessage(
+      this.record.streamSid,
+      this.nextSequence(),
+      0,
+      0,
+      silence,
+    );
+    if (this.send(message)) this.record.framesBeforeStart += 1;
+  }
+
+  private hangUpOnce(): void {
+    if (this.hasHungUp) return;
+    this.hasHungUp = true;
+    this.options.onPartyHangup();
   }
 
   private stopStream(): void {
@@ -153,8 +182,7 @@ export class MediaStreamConnection {
     const endedAtMs = this.voice.audioEndedAtStreamMs;
     if (afterMs === undefined || endedAtMs === null || this.hasHungUp) return;
     if (nowStreamMs < endedAtMs + afterMs) return;
-    this.hasHungUp = true;
-    this.options.onPartyHangup();
+    this.hangUpOnce();
   }
 
   private receiveMessage(data: RawData, isBinary: boolean): void {
@@ -169,6 +197,7 @@ export class MediaStreamConnection {
     const { value } = message;
     if (value.event === 'media') {
       const bytes = Buffer.from(value.media.payload, 'base64');
+      this.record.firstAgentMediaAtStreamMs ??= nowStreamMs;
       this.record.agentMediaBytes += bytes.length;
       this.playback.enqueueAudio(bytes);
     } else if (value.event === 'mark') {
@@ -258,12 +287,15 @@ function createStreamRecord(verb: StreamVerb): StreamRecord {
     customParameters: { ...verb.parameters },
     framesSent: 0,
     agentMediaBytes: 0,
+    firstAgentMediaAtStreamMs: null,
     agentAudioPlayedBytes: 0,
     agentAudioDiscardedBytes: 0,
     marksReceived: [],
     marksReturned: [],
     clears: [],
     digitsSent: [],
+    digitsHeard: [],
+    framesBeforeStart: 0,
     invalidMessages: [],
     utterancesPlayed: [],
     startedAtMs: null,

@@ -18,6 +18,10 @@ export class PlaybackQueue {
   private queuedBytesCount = 0;
   private playedBytesCount = 0;
   private lastAudioEndedAtStreamMs: number | null = null;
+  private stretchStartedAtStreamMs: number | null = null;
+
+  /** Called with each slice of agent audio as it plays (what the party hears). */
+  constructor(private readonly onPlayed: (bytes: Buffer) => void = () => undefined) {}
 
   get queuedBytes(): number {
     return this.queuedBytesCount;
@@ -44,6 +48,13 @@ export class PlaybackQueue {
       : nowStreamMs - this.lastAudioEndedAtStreamMs;
   }
 
+  /** How long agent audio has been playing without a break, or null while it is silent. */
+  speakingForMs(nowStreamMs: number): number | null {
+    return this.stretchStartedAtStreamMs === null
+      ? null
+      : nowStreamMs - this.stretchStartedAtStreamMs;
+  }
+
   enqueueAudio(bytes: Buffer): void {
     if (bytes.length === 0) return;
     this.items.push({ kind: 'audio', bytes });
@@ -60,6 +71,7 @@ export class PlaybackQueue {
   /** Plays one frame's worth of audio; returns the marks reached by the end of it. */
   playFrame(frameEndStreamMs: number): string[] {
     const hadAudio = this.queuedBytesCount > 0;
+    if (hadAudio) this.stretchStartedAtStreamMs ??= frameEndStreamMs - FRAME_MS;
     let remainingBytes = FRAME_BYTES;
     const reached: string[] = [];
 
@@ -77,7 +89,10 @@ export class PlaybackQueue {
       this.consume(head, takenBytes);
     }
 
-    if (hadAudio && this.queuedBytesCount === 0) this.lastAudioEndedAtStreamMs = frameEndStreamMs;
+    if (hadAudio && this.queuedBytesCount === 0) {
+      this.lastAudioEndedAtStreamMs = frameEndStreamMs;
+      this.stretchStartedAtStreamMs = null;
+    }
     return reached;
   }
 
@@ -87,12 +102,14 @@ export class PlaybackQueue {
     this.items.length = 0;
     this.queuedBytesCount = 0;
     if (discardedBytes > 0) this.lastAudioEndedAtStreamMs = nowStreamMs;
+    this.stretchStartedAtStreamMs = null;
     return { discardedBytes, marks };
   }
 
   private consume(head: { kind: 'audio'; bytes: Buffer }, takenBytes: number): void {
     this.queuedBytesCount -= takenBytes;
     this.playedBytesCount += takenBytes;
+    this.onPlayed(head.bytes.subarray(0, takenBytes));
     if (takenBytes === head.bytes.length) this.items.shift();
     else head.bytes = head.bytes.subarray(takenBytes);
   }

@@ -32,6 +32,9 @@ export const createCallFormSchema = z
     StatusCallbackEvent: statusCallbackEventsSchema,
     StatusCallbackMethod: methodSchema,
     MachineDetection: z.enum(['Enable', 'DetectMessageEnd']).optional(),
+    AsyncAmd: z.enum(['true', 'false']).default('false'),
+    AsyncAmdStatusCallback: webUrlSchema.optional(),
+    AsyncAmdStatusCallbackMethod: methodSchema,
     Timeout: z.coerce.number().int().min(1).max(600).default(60),
   })
   .refine((form) => form.Url !== undefined || form.Twiml !== undefined, {

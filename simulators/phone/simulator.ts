@@ -72,7 +72,15 @@ export async function startPhoneSimulator(options: PhoneSimulatorOptions): Promi
             events: form.StatusCallbackEvent,
           }
         : null,
-      detectsMachine: form.MachineDetection !== undefined,
+      machineDetection: form.MachineDetection
+        ? {
+            mode: form.MachineDetection,
+            callback:
+              form.AsyncAmd === 'true' && form.AsyncAmdStatusCallback
+                ? { url: form.AsyncAmdStatusCallback, method: form.AsyncAmdStatusCallbackMethod }
+                : null,
+          }
+        : null,
       ringTimeoutMs: form.Timeout * 1_000,
       twiml: form.Twiml
         ? { kind: 'inline', document: form.Twiml, origin: 'create' }
@@ -101,7 +109,7 @@ export async function startPhoneSimulator(options: PhoneSimulatorOptions): Promi
       statusCallback: statusCallbackUrl
         ? { url: statusCallbackUrl, method: 'POST', events: args.statusCallbackEvents ?? [] }
         : null,
-      detectsMachine: false,
+      machineDetection: null,
       ringTimeoutMs: 60_000,
       twiml: { kind: 'url', url: webhookUrl, method: 'POST', purpose: 'voice' },
       timing,

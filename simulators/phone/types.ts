@@ -23,6 +23,32 @@ export interface PartyBehaviour {
   hangupAfterAudioMs?: number;
   /** Safety: the party hangs up this long after answering; default 120_000. */
   maxCallMs?: number;
+  /** A scripted caller: these steps replace `audio` and `speech` (see PartyStep). */
+  script?: PartyStep[];
+  /** Send one `media` frame before `start`, as Twilio sometimes does (case C06). */
+  mediaBeforeStart?: boolean;
+  /** Asynchronous machine detection: how long until a human is recognised; default 800. */
+  humanDetectionMs?: number;
+}
+
+/** When a scripted party takes its next step. */
+export type PartyCue =
+  /** The agent replied (audio played since the previous step) and then was silent this long. */
+  | { agentSilentForMs: number }
+  /** The agent's audio has been playing this long without a break: a barge-in. */
+  | { agentSpeakingForMs: number }
+  /** This long after the previous step ended (after the stream's start, for the first). */
+  | { afterMs: number };
+
+/** One action of a scripted party, taken when its cue is met; a step with no action only waits. */
+export interface PartyStep {
+  when: PartyCue;
+  /** Speak for this long: a tone loud enough for the model's voice detection. */
+  speakMs?: number;
+  /** Press these keypad digits (`dtmf` events on the stream). */
+  pressDigits?: string;
+  /** Hang up. */
+  hangUp?: boolean;
 }
 
 export interface PhoneSimulatorOptions {
@@ -46,6 +72,9 @@ export type CallStatus =
   'queued' | 'ringing' | 'in-progress' | 'completed' | 'busy' | 'no-answer' | 'failed' | 'canceled';
 
 export type CallDirection = 'inbound' | 'outbound-api';
+
+/** Twilio's AnsweredBy values the simulator produces. */
+export type AnsweredBy = 'human' | 'machine_start' | 'machine_end_beep';
 
 /** 'error' is the simulator's addition: a webhook failed, as Twilio's "application error". */
 export type CallEndedBy = 'party' | 'api' | 'twiml' | 'timeout' | 'error';
@@ -117,12 +146,18 @@ export interface StreamRecord {
   customParameters: Record<string, string>;
   framesSent: number;
   agentMediaBytes: number;
+  /** When the bridge's first agent audio arrived (stream time), null if none did. */
+  firstAgentMediaAtStreamMs: number | null;
   agentAudioPlayedBytes: number;
   agentAudioDiscardedBytes: number;
   marksReceived: MarkReceivedRecord[];
   marksReturned: MarkReturnedRecord[];
   clears: ClearRecord[];
   digitsSent: string[];
+  /** DTMF tones heard in the agent audio that played, in order. */
+  digitsHeard: string[];
+  /** Frames sent before `start` (see PartyBehaviour.mediaBeforeStart). */
+  framesBeforeStart: number;
   invalidMessages: { atStreamMs: number; reason: string }[];
   utterancesPlayed: UtterancePlayedRecord[];
   startedAtMs: number | null;
@@ -130,6 +165,14 @@ export interface StreamRecord {
   /** Who ended the stream: the simulator sent `stop`, or the bridge closed the socket. */
   endedBy: 'stop' | 'bridge' | 'refused' | null;
   closeCode: number | null;
+}
+
+/** An asynchronous answering machine detection result posted to AsyncAmdStatusCallback. */
+export interface MachineDetectionRecord {
+  answeredBy: string;
+  url: string;
+  httpStatus: number | null;
+  atMs: number;
 }
 
 export interface CallEventRecord {
@@ -145,8 +188,10 @@ export interface SimulatedCall {
   from: string;
   to: string;
   status: CallStatus;
-  /** 'human' or 'machine_start' when machine detection was asked, null otherwise. */
-  answeredBy: 'human' | 'machine_start' | null;
+  /** What machine detection found, when it was asked; null otherwise or until it finishes. */
+  answeredBy: AnsweredBy | null;
+  /** Results posted to AsyncAmdStatusCallback (asynchronous detection only). */
+  machineDetections: MachineDetectionRecord[];
   createdAt: Date;
   answeredAt: Date | null;
   endedAt: Date | null;

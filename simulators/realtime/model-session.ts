@@ -74,6 +74,14 @@ export class ModelSession {
     this.socket.close(code, reason);
   }
 
+  /** What the real API does to a client speaking the retired beta shape. */
+  refuseRetiredShape(): void {
+    const message =
+      'The Realtime Beta API is no longer supported. Please use /v1/realtime for the GA API.';
+    this.events.sendError({ code: 'beta_api_shape_disabled', message });
+    this.close(4000, 'beta_api_shape_disabled');
+  }
+
   private receive(text: string): void {
     const parsed = parseClientMessage(text);
     if (!parsed.ok) {
@@ -82,7 +90,14 @@ export class ModelSession {
       this.events.sendError({ code, message, param, eventId });
       return;
     }
-    this.record.clientEvents.push(summarizeClientEvent(parsed.event));
+    const summary = summarizeClientEvent(parsed.event);
+    if (
+      parsed.event.type === 'response.create' ||
+      parsed.event.type === 'conversation.item.create'
+    ) {
+      summary.duringResponse = this.activeRun !== undefined;
+    }
+    this.record.clientEvents.push(summary);
     try {
       this.dispatch(parsed.event);
     } catch (error) {

@@ -124,10 +124,8 @@ export class ResponseRun {
     const chunk = spoken.audio.subarray(spoken.sentBytes, spoken.sentBytes + AUDIO_CHUNK_BYTES);
     spoken.sentBytes += chunk.length;
     this.host.recordAudio(spoken.itemId, chunk.length);
-    this.host.send({
-      ...this.partEvent('response.output_audio.delta', spoken),
-      delta: chunk.toString('base64'),
-    });
+    const deltaEvent = this.plan.audioDeltaEventName ?? 'response.output_audio.delta';
+    this.host.send({ ...this.partEvent(deltaEvent, spoken), delta: chunk.toString('base64') });
 
     // Words keep pace with audio, so a cut-off item has a matching partial transcript.
     const wordsDue = Math.ceil((spoken.sentBytes / spoken.audio.length) * spoken.words.length);

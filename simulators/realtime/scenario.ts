@@ -21,6 +21,11 @@ export interface ResponsePlan {
   extraDeltaAfterSpeechStart?: boolean;
   /** Send `response.function_call_arguments.done` twice for each call (case C09). */
   repeatArgumentsDone?: boolean;
+  /**
+   * Send audio deltas under this event name instead of `response.output_audio.delta`:
+   * the retired beta name, or a rename the client does not know yet (case C10).
+   */
+  audioDeltaEventName?: string;
 }
 
 export interface ScenarioSession {

@@ -38,7 +38,14 @@ export interface RealtimeSimulatorOptions {
   judge?: EvaluationJudge;
 }
 
-export type FaultMode = 'refuse-403' | 'hang' | 'close-1011-after-ms';
+/**
+ * How the next connections fail: 403 on the upgrade; TCP and TLS up but the
+ * upgrade never answered; a reset before any answer; accepted only after
+ * `afterMs`; closed with 1011 `afterMs` after opening; or refused as a retired
+ * (beta) API shape with the real API's error and close code 4000.
+ */
+export type FaultMode =
+  'refuse-403' | 'hang' | 'reset' | 'accept-after-ms' | 'close-1011-after-ms' | 'close-4000-beta';
 
 export interface RealtimeSimulator {
   /** `https://localhost:<port>/v1`, for `new OpenAI({ baseURL })`. */
@@ -114,6 +121,21 @@ export async function startRealtimeSimulator(
     if (fault?.mode === 'refuse-403') {
       return refuseUpgrade(socket, openAiError(403, 'Forbidden (simulated fault).', 'forbidden'));
     }
+    if (fault?.mode === 'reset') {
+      socket.destroy();
+      return;
+    }
+    if (fault?.mode === 'accept-after-ms') {
+      heldSockets.add(socket);
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        heldSockets.delete(socket);
+        if (socket.destroyed) return;
+        acceptSession(request, socket, head, url, undefined);
+      }, fault.afterMs);
+      timers.add(timer);
+      return;
+    }
     if (fault?.mode === 'hang') {
       // TCP and TLS are up, the HTTP upgrade is never answered: the client's own timer must fire.
       heldSockets.add(socket);
@@ -121,11 +143,22 @@ export async function startRealtimeSimulator(
       return;
     }
 
+    acceptSession(request, socket, head, url, fault);
+  });
+
+  function acceptSession(
+    request: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    url: URL,
+    fault: { mode: FaultMode; afterMs: number } | undefined,
+  ): void {
     webSockets.handleUpgrade(request, socket, head, (webSocket) => {
       const session = new ModelSession(webSocket, url.searchParams.get('model'), scenario);
       sessions.push(session.record);
       liveSessions.add(session);
       webSocket.on('close', () => liveSessions.delete(session));
+      if (fault?.mode === 'close-4000-beta') session.refuseRetiredShape();
       if (fault?.mode === 'close-1011-after-ms') {
         const timer = setTimeout(() => {
           timers.delete(timer);
@@ -134,7 +167,7 @@ export async function startRealtimeSimulator(
         timers.add(timer);
       }
     });
-  });
+  }
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -15,6 +15,10 @@ export interface ClientEventRecord {
   callId?: string;
   audioEndMs?: number;
   instructions?: string;
+  /** The text of a user message item (`input_text` parts). */
+  text?: string;
+  /** For response.create and conversation.item.create: whether a response was in progress. */
+  duringResponse?: boolean;
   session?: SessionConfig;
   /** Set when the event was refused as unparseable or unknown. */
   invalid?: true;
@@ -84,6 +88,7 @@ export function summarizeClientEvent(event: ClientEvent): ClientEventRecord {
       return {
         ...base,
         itemType: event.item.type,
+        ...messageText(event.item),
         ...(event.item.id ? { itemId: event.item.id } : {}),
         ...('call_id' in event.item && typeof event.item.call_id === 'string'
           ? { callId: event.item.call_id }
@@ -100,4 +105,13 @@ export function summarizeClientEvent(event: ClientEvent): ClientEventRecord {
     default:
       return base;
   }
+}
+
+function messageText(item: { type: string } & Record<string, unknown>): { text?: string } {
+  if (item.type !== 'message' || !Array.isArray(item.content)) return {};
+  const parts = item.content as Array<{ type?: unknown; text?: unknown }>;
+  const text = parts.flatMap((part) =>
+    part.type === 'input_text' && typeof part.text === 'string' ? [part.text] : [],
+  );
+  return text.length > 0 ? { text: text.join(' ') } : {};
 }

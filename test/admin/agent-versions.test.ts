@@ -82,6 +82,13 @@ test('a version holds every part of its config, and a draft can be edited', asyn
         url: 'https://tenant.example.com/tools/lookup_order',
         timeout_ms: 4_000,
       },
+      {
+        type: 'webhook',
+        name: 'verify_pin',
+        description: 'Check the PIN the caller keyed in',
+        parameters: { type: 'object', properties: { pin: { type: 'string' } }, required: ['pin'] },
+        url: 'https://tenant.example.com/tools/verify_pin',
+      },
     ],
     escalation_rules: [
       {
@@ -91,7 +98,11 @@ test('a version holds every part of its config, and a draft can be edited', asyn
         target: 'tier1',
       },
     ],
-    identity_requirements: { protected_tools: ['lookup_order'], methods: ['dtmf_pin'] },
+    identity_requirements: {
+      protected_tools: ['lookup_order'],
+      methods: ['dtmf_pin'],
+      verification_tool: 'verify_pin',
+    },
     business_outcomes: [
       { id: 'order-status-given', description: 'The caller learns where the order is.' },
     ],

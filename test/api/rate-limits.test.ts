@@ -67,6 +67,7 @@ describe('tenant call limits', () => {
       callId: live.rows[0]?.id ?? '',
       tenantId: tenant.id,
       status: 'completed',
+      outcome: 'completed',
       durationSec: 30,
       endReason: 'caller_hung_up',
     });

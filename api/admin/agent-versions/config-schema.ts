@@ -92,7 +92,8 @@ export const agentVersionConfig = z
     identity_requirements: z
       .object({
         protected_tools: z.array(toolName).min(1),
-        methods: z.array(z.enum(['caller_id', 'dtmf_pin', 'knowledge_question'])).min(1),
+        methods: z.array(z.enum(['caller_id', 'dtmf_pin', 'knowledge_question'])).min(1).optional(),
+        verification_tool: toolName,
       })
       .strict()
       .optional(),
@@ -111,6 +112,10 @@ export const agentVersionConfig = z
     const mustExist: Array<[string, string[] | undefined]> = [
       ['required_tools', config.required_tools],
       ['identity_requirements.protected_tools', config.identity_requirements?.protected_tools],
+      [
+        'identity_requirements.verification_tool',
+        config.identity_requirements ? [config.identity_requirements.verification_tool] : undefined,
+      ],
     ];
     for (const [field, listed] of mustExist) {
       for (const name of listed ?? []) {
