@@ -3,7 +3,7 @@
  * anything is opened: the signature over the stream URL as configured (wss
  * scheme, public host), else 403 and no socket (C05).
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { computeSignature } from '../lib/twilio-signature.js';
@@ -11,6 +11,8 @@ import { timingSafeEqual } from 'node:crypto';
 import { CallSession, type CallSessionDependencies } from './call-session.js';
 
 export interface MediaServerOptions extends CallSessionDependencies {
+  /** A server already listening (so its port is known before configuration); one is made when absent. */
+  server?: Server;
   /** The stream URL Twilio is given, e.g. wss://voice.example.com/media-stream. */
   streamUrl: string;
   authToken: () => string;
@@ -46,7 +48,8 @@ export function createMediaServer(options: MediaServerOptions): MediaServer {
     maxPayload: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
   });
 
-  const server = createServer((request, response) => {
+  const server = options.server ?? createServer();
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     if (request.url === '/health/live') {
       response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
       return;

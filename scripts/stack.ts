@@ -5,7 +5,8 @@
  * the product's parts are the real ones, configured as in production.
  */
 import { randomBytes } from 'node:crypto';
-import type { Server } from 'node:http';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Worker } from '@temporalio/worker';
@@ -184,8 +185,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const tenantBackend = await startTenantBackend(toolSecret);
     cleanups.push(() => tenantBackend.close());
 
-    const apiPort = options.apiPort ?? (await freePort());
-    const mediaPort = options.mediaPort ?? (await freePort());
+    // Bound before configuration so the ports are ours: probing for a free port and binding
+    // later races with every other process on the machine.
+    const apiHttp = createHttpServer();
+    await listen(apiHttp, options.apiPort ?? 0);
+    cleanups.push(() => new Promise((resolve) => apiHttp.close(resolve)));
+    const mediaHttp = createHttpServer();
+    await listen(mediaHttp, options.mediaPort ?? 0);
+    const apiPort = (apiHttp.address() as AddressInfo).port;
+    const mediaPort = (mediaHttp.address() as AddressInfo).port;
     const config = loadConfig({
       NODE_ENV: 'development',
       LOG_LEVEL: options.logLevel ?? 'warn',
@@ -251,12 +259,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     });
 
     const calls = createCallGateway(() => Promise.resolve(client), config.temporal.taskQueue);
-    const api = createApp({ config, db, calls, logger });
-    const apiHttp = await new Promise<Server>((resolve, reject) => {
-      const server = api.listen(apiPort, '127.0.0.1', () => resolve(server));
-      server.once('error', reject);
-    });
-    cleanups.push(() => new Promise((resolve) => apiHttp.close(resolve)));
+    apiHttp.on('request', createApp({ config, db, calls, logger }));
 
     const media = createMediaServer({
       streamUrl: config.media.streamUrl,
@@ -266,8 +269,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       defaultModel: config.openai.realtimeModel,
       streamTokenSecret: config.media.streamTokenSecret,
       logger,
+      server: mediaHttp,
     });
-    await listen(media.server, mediaPort);
     cleanups.push(() => media.close());
 
     return {
