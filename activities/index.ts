@@ -3,8 +3,10 @@ import type OpenAI from 'openai';
 import type { Twilio } from 'twilio';
 import type { Database } from '../db/database.js';
 import type { SecretBox } from '../lib/secret-box.js';
+import { createCallbackActivities } from './callbacks.js';
 import { createDatabaseActivities } from './database.js';
 import { createEvaluationActivities } from './evaluation.js';
+import { createNotificationActivities } from './notifications.js';
 import { createTelephonyActivities } from './telephony.js';
 import { createToolActivities } from './tools.js';
 
@@ -26,6 +28,12 @@ export function createActivities(deps: ActivityDependencies) {
     ...createTelephonyActivities(deps),
     ...createToolActivities({ db: deps.db, secrets: deps.secrets, allowInsecureUrls: deps.allowInsecureToolUrls }),
     ...createEvaluationActivities({ db: deps.db, openai: deps.openai, model: deps.evaluationModel }),
+    ...createCallbackActivities(deps.db),
+    ...createNotificationActivities({
+      db: deps.db,
+      secrets: deps.secrets,
+      allowInsecureUrls: deps.allowInsecureToolUrls,
+    }),
   };
 }
 

@@ -9,9 +9,12 @@ import {
   type Client,
 } from '@temporalio/client';
 import { DependencyUnavailableError } from '../lib/errors.js';
-import { callWorkflowId } from '../workflows/ids.js';
+import { retryCallbackSignal, stopCallbackSignal } from '../workflows/callback-messages.js';
+import type { CallbackWorkflowInput } from '../workflows/callback-types.js';
+import { callbackWorkflowId, callWorkflowId, notificationWorkflowId } from '../workflows/ids.js';
 import { requestHangUpUpdate, twilioStatusSignal } from '../workflows/messages.js';
-import { CALL_DIRECTION, CALL_STATUS, TENANT_ID } from '../workflows/search-attributes.js';
+import type { NotificationWorkflowInput } from '../workflows/notification-types.js';
+import { CALL_DIRECTION, CALL_STATUS, TENANT_ID, WORKFLOW_KIND } from '../workflows/search-attributes.js';
 import type { CallWorkflowInput, TwilioStatusEvent } from '../workflows/types.js';
 
 export interface CallGateway {
@@ -19,6 +22,11 @@ export interface CallGateway {
   signalStatus(callId: string, event: TwilioStatusEvent): Promise<'delivered' | 'no_such_call'>;
   requestHangUp(callId: string, reason: string): Promise<boolean>;
   ping(): Promise<void>;
+  startCallback(input: CallbackWorkflowInput): Promise<{ workflowId: string }>;
+  /** False when the callback workflow has already finished. */
+  signalCallback(taskId: string, message: { stop: 'completed' | 'canceled' } | { retry: true }): Promise<boolean>;
+  /** Delivers a stored event again, with the same event id, in a workflow of its own. */
+  redeliverNotification(input: NotificationWorkflowInput, retry: number): Promise<{ workflowId: string }>;
 }
 
 export function createCallGateway(connect: () => Promise<Client>, taskQueue: string): CallGateway {
@@ -55,6 +63,7 @@ export function createCallGateway(connect: () => Promise<Client>, taskQueue: str
             { key: TENANT_ID, value: input.tenantId },
             { key: CALL_DIRECTION, value: input.direction },
             { key: CALL_STATUS, value: input.direction === 'inbound' ? 'ringing' : 'queued' },
+            { key: WORKFLOW_KIND, value: 'call' },
           ],
           memo: { tenantId: input.tenantId, direction: input.direction },
         });
@@ -83,6 +92,51 @@ export function createCallGateway(connect: () => Promise<Client>, taskQueue: str
           if (error instanceof WorkflowNotFoundError) return false;
           throw error;
         }
+      }),
+
+    startCallback: (input) =>
+      withClient(async (c) => {
+        const workflowId = callbackWorkflowId(input.taskId);
+        await c.workflow.start('callbackWorkflow', {
+          taskQueue,
+          workflowId,
+          args: [input],
+          workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+          typedSearchAttributes: [
+            { key: TENANT_ID, value: input.tenantId },
+            { key: WORKFLOW_KIND, value: 'callback' },
+          ],
+        });
+        return { workflowId };
+      }),
+
+    signalCallback: (taskId, message) =>
+      withClient(async (c) => {
+        const handle = c.workflow.getHandle(callbackWorkflowId(taskId));
+        try {
+          if ('stop' in message) await handle.signal(stopCallbackSignal, { status: message.stop });
+          else await handle.signal(retryCallbackSignal);
+          return true;
+        } catch (error) {
+          if (error instanceof WorkflowNotFoundError) return false;
+          throw error;
+        }
+      }),
+
+    redeliverNotification: (input, retry) =>
+      withClient(async (c) => {
+        const workflowId = notificationWorkflowId(input.deliveryId, retry);
+        await c.workflow.start('notificationWorkflow', {
+          taskQueue,
+          workflowId,
+          args: [input],
+          workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+          typedSearchAttributes: [
+            { key: TENANT_ID, value: input.tenantId },
+            { key: WORKFLOW_KIND, value: 'notification' },
+          ],
+        });
+        return { workflowId };
       }),
 
     ping: () =>
