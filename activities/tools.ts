@@ -34,8 +34,16 @@ function runBuiltin(name: string, args: Record<string, unknown>): ToolResult {
     case 'end_call':
       return { status: 'succeeded', output: JSON.stringify({ ok: true, ending: true }), action: 'hang_up' };
     case 'transfer_to_human':
-    case 'schedule_callback':
-      return { status: 'succeeded', output: JSON.stringify({ ok: true, accepted: name, request: args }) };
+      // The call workflow starts the handoff once it sees this result.
+      return { status: 'succeeded', output: JSON.stringify({ ok: true, transferring: true, mode: args.mode ?? 'cold' }) };
+    case 'schedule_callback': {
+      const when = typeof args.when === 'string' ? Date.parse(args.when) : Number.NaN;
+      if (args.when !== undefined && Number.isNaN(when)) {
+        return { status: 'failed', output: JSON.stringify({ error: 'when must be an ISO 8601 time' }) };
+      }
+      // The call workflow records the task and starts its timer once it sees this result.
+      return { status: 'succeeded', output: JSON.stringify({ ok: true, scheduled: true }) };
+    }
     default:
       return { status: 'refused', output: JSON.stringify({ error: `unknown built-in ${name}` }) };
   }

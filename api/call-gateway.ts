@@ -12,6 +12,8 @@ import { DependencyUnavailableError } from '../lib/errors.js';
 import { retryCallbackSignal, stopCallbackSignal } from '../workflows/callback-messages.js';
 import type { CallbackWorkflowInput } from '../workflows/callback-types.js';
 import { callbackWorkflowId, callWorkflowId, notificationWorkflowId } from '../workflows/ids.js';
+import { handoffDialedSignal } from '../workflows/handoff-messages.js';
+import type { HandoffDialEvent } from '../workflows/handoff-types.js';
 import { requestHangUpUpdate, twilioStatusSignal } from '../workflows/messages.js';
 import type { NotificationWorkflowInput } from '../workflows/notification-types.js';
 import { CALL_DIRECTION, CALL_STATUS, TENANT_ID, WORKFLOW_KIND } from '../workflows/search-attributes.js';
@@ -22,6 +24,7 @@ export interface CallGateway {
   signalStatus(callId: string, event: TwilioStatusEvent): Promise<'delivered' | 'no_such_call'>;
   requestHangUp(callId: string, reason: string): Promise<boolean>;
   ping(): Promise<void>;
+  signalHandoffDial(callId: string, event: HandoffDialEvent): Promise<'delivered' | 'no_such_call'>;
   startCallback(input: CallbackWorkflowInput): Promise<{ workflowId: string }>;
   /** False when the callback workflow has already finished. */
   signalCallback(taskId: string, message: { stop: 'completed' | 'canceled' } | { retry: true }): Promise<boolean>;
@@ -90,6 +93,17 @@ export function createCallGateway(connect: () => Promise<Client>, taskQueue: str
           return result.accepted;
         } catch (error) {
           if (error instanceof WorkflowNotFoundError) return false;
+          throw error;
+        }
+      }),
+
+    signalHandoffDial: (callId, event) =>
+      withClient(async (c) => {
+        try {
+          await c.workflow.getHandle(callWorkflowId(callId)).signal(handoffDialedSignal, event);
+          return 'delivered';
+        } catch (error) {
+          if (error instanceof WorkflowNotFoundError) return 'no_such_call';
           throw error;
         }
       }),

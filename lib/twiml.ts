@@ -25,3 +25,10 @@ export function politeHangupTwiml(message: string): string {
   response.hangup();
   return response.toString();
 }
+
+/** Ends the call without a word (a handoff whose conversation is over). */
+export function hangupTwiml(): string {
+  const response = new twilio.twiml.VoiceResponse();
+  response.hangup();
+  return response.toString();
+}

@@ -21,7 +21,12 @@ import {
   twilioStatusSignal,
   type CallStateView,
 } from './messages.js';
+import { createEscalationWatch } from './escalation.js';
+import { runHandoff } from './handoff.js';
+import { handoffDialedSignal } from './handoff-messages.js';
+import type { HandoffDialEvent, HandoffOutcome } from './handoff-types.js';
 import { AGENT_VERSION, CALL_STATUS } from './search-attributes.js';
+import { emitTenantEvent } from './tenant-events.js';
 import { createToolRunner } from './tool-runner.js';
 import {
   STATUS_RANK,
@@ -76,7 +81,11 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
   const pendingTurns: TranscriptTurn[] = [];
   let savedTurns = 0;
 
+  let handoffDial: HandoffDialEvent | undefined;
+  let handoffOutcome: HandoffOutcome | undefined;
+
   const tools = createToolRunner({ callId: input.callId, tenantId: input.tenantId, getVersion: () => version });
+  const escalation = createEscalationWatch({ call: input, getVersion: () => version });
 
   // A getter, because handlers change the status between awaits.
   function currentStatus(): CallStatus {
@@ -103,6 +112,11 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
 
   setHandler(transcriptTurnSignal, (turn) => {
     pendingTurns.push(turn);
+    escalation.noteTurn(turn);
+  });
+
+  setHandler(handoffDialedSignal, (event) => {
+    handoffDial ??= event;
   });
 
   setHandler(mediaStreamEndedSignal, ({ streamSid: ended }) => {
@@ -128,11 +142,15 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
     },
   );
 
-  setHandler(invokeToolUpdate, (invocation) => tools.invoke(invocation), {
-    validator: (_invocation) => {
-      if (isEnded()) throw new Error('the call has ended');
+  setHandler(
+    invokeToolUpdate,
+    async (invocation) => escalation.noteToolResult(invocation, await tools.invoke(invocation)),
+    {
+      validator: (_invocation) => {
+        if (isEnded()) throw new Error('the call has ended');
+      },
     },
-  });
+  );
 
   setHandler(requestHangUpUpdate, ({ reason }) => {
     if (isEnded() || hangUpReason) return { accepted: false };
@@ -206,8 +224,32 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
   }
   const maxDurationMs = (version.config.max_call_duration_sec ?? DEFAULT_MAX_CALL_DURATION_SEC) * 1_000;
   const flushing = saveTurnsUntilEnded();
-  const ended = await condition(() => isEnded() || hangUpReason !== undefined || mediaEnded, maxDurationMs);
+  const ended = await condition(
+    () => isEnded() || hangUpReason !== undefined || mediaEnded || escalation.handoff() !== undefined,
+    maxDurationMs,
+  );
   if (!ended) hangUpReason = 'max_duration';
+
+  // Handoff: a person takes the call (or a callback task is left); the call ends on Twilio's side.
+  const handoff = escalation.handoff();
+  if (handoff && !isEnded() && !hangUpReason && callSid) {
+    phase = 'handoff';
+    handoffOutcome = await runHandoff({
+      callId: input.callId,
+      tenantId: input.tenantId,
+      callSid,
+      agentId: version.agentId,
+      agentVersionId: version.agentVersionId,
+      ourNumber: input.direction === 'inbound' ? input.to : input.from,
+      callerNumber: input.direction === 'inbound' ? input.from : input.to,
+      summary: escalation.summary(savedTurns + pendingTurns.length),
+      request: handoff,
+      dialed: () => handoffDial,
+      callEnded: isEnded,
+    });
+    const settled = await condition(isEnded, maxDurationMs);
+    if (!settled) hangUpReason = 'max_duration';
+  }
 
   // The stream stopped without a final status (no status callback configured, or it is late):
   // ask Twilio how the call ended.
@@ -239,7 +281,14 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
     tenantId: input.tenantId,
     status,
     durationSec,
-    endReason: hangUpReason ?? 'caller_hung_up',
+    endReason: hangUpReason ?? (handoffOutcome ? `handoff_${handoffOutcome}` : 'caller_hung_up'),
+  });
+  await emitTenantEvent(input.tenantId, 'voice.call.completed', {
+    call_id: input.callId,
+    status,
+    duration_sec: durationSec,
+    direction: input.direction,
+    handoff_outcome: handoffOutcome ?? null,
   });
   let evaluation: CallSummary['evaluation'] = 'skipped';
   if (currentStatus() === 'completed' && savedTurns > 0) {
@@ -251,6 +300,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
         requiredTools: version.config.required_tools ?? [],
       });
       evaluation = 'stored';
+      await emitTenantEvent(input.tenantId, 'voice.session.evaluated', { call_id: input.callId });
     } catch (error) {
       evaluation = 'failed';
       log.warn('evaluation failed', { callId: input.callId, error: String(error) });

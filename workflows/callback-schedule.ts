@@ -9,7 +9,7 @@ export interface QuietHours {
   end: string;
 }
 
-/** {"mon": ["09:00", "17:00"], ...}; a missing day is closed. */
+/** {"mon": ["09:00", "17:00"], ...}; a missing day is closed; no days at all means always open. */
 export type BusinessHours = Partial<Record<Weekday, [string, string]>>;
 export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
 
@@ -55,6 +55,7 @@ export function isQuiet(at: Date, timeZone: string, quiet: QuietHours | null): b
 }
 
 export function isOpen(at: Date, timeZone: string, hours: BusinessHours): boolean {
+  if (Object.keys(hours).length === 0) return true;
   const { weekday, minuteOfDay } = localTime(at, timeZone);
   const today = hours[weekday];
   return today !== undefined && within(minuteOfDay, minutesOf(today[0]), minutesOf(today[1]));

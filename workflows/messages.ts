@@ -45,7 +45,7 @@ export interface CallStateView {
   streamSid?: string;
   turns: number;
   toolRuns: number;
-  phase: 'routing' | 'dialing' | 'connected' | 'ending' | 'wrap-up' | 'done';
+  phase: 'routing' | 'dialing' | 'connected' | 'handoff' | 'ending' | 'wrap-up' | 'done';
 }
 
 export const callStateQuery = defineQuery<CallStateView>('callState');

@@ -7,7 +7,8 @@ import { DependencyUnavailableError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { maskPhoneNumber } from '../../lib/redact.js';
 import { mintStreamToken } from '../../lib/stream-token.js';
-import { connectStreamTwiml, politeHangupTwiml } from '../../lib/twiml.js';
+import { HANDOFF_FAILED_MESSAGE } from '../../lib/handoff-twiml.js';
+import { connectStreamTwiml, hangupTwiml, politeHangupTwiml } from '../../lib/twiml.js';
 import type { CallGateway } from '../call-gateway.js';
 import { route } from '../http.js';
 import type { TwilioAuthTokens } from './account-tokens.js';
@@ -46,6 +47,13 @@ const statusCallbackForm = z.object({
   SequenceNumber: z.coerce.number().int().min(0).optional(),
   AnsweredBy: z.string().max(40).optional(),
   Timestamp: z.string().max(64).optional(),
+});
+
+const dialActionForm = z.object({
+  CallSid: callSid,
+  DialCallStatus: z.enum(['completed', 'answered', 'busy', 'no-answer', 'failed', 'canceled']),
+  DialCallSid: callSid.optional(),
+  DialCallDuration: z.coerce.number().int().min(0).optional(),
 });
 
 const statusQuery = z.object({ call_id: z.string().regex(/^call_[A-Za-z0-9_-]{1,64}$/).optional() });
@@ -146,6 +154,35 @@ export function twilioRouter(deps: TwilioRouteDependencies): Router {
       });
       if (outcome === 'no_such_call') deps.logger.info({ callId }, 'status callback after the call workflow closed');
       response.status(204).end();
+    }),
+  );
+
+  // A handoff's <Dial> ended: tell the call workflow, and tell the caller if nobody took the call.
+  router.post(
+    '/handoff-status',
+    ...verified,
+    route(async (request, response) => {
+      const form = dialActionForm.safeParse(formOf(request));
+      const query = statusQuery.safeParse(request.query);
+      const callId = query.success ? query.data.call_id : undefined;
+      if (!form.success || !callId) {
+        response.status(400).type('text/plain').send('unexpected dial action');
+        return;
+      }
+      const call = await findCallById(deps.db, callId);
+      const accountTenantId = request.twilioAccount?.tenantId;
+      if (!call || call.call_sid !== form.data.CallSid || (accountTenantId && call.tenant_id !== accountTenantId)) {
+        deps.logger.warn({ callSid: form.data.CallSid }, 'dial action for an unknown call');
+        sendTwiml(response, hangupTwiml());
+        return;
+      }
+      await deps.calls.signalHandoffDial(callId, {
+        dialCallStatus: form.data.DialCallStatus,
+        dialCallSid: form.data.DialCallSid,
+        durationSec: form.data.DialCallDuration,
+      });
+      const connected = form.data.DialCallStatus === 'completed' || form.data.DialCallStatus === 'answered';
+      sendTwiml(response, connected ? hangupTwiml() : politeHangupTwiml(HANDOFF_FAILED_MESSAGE));
     }),
   );
 

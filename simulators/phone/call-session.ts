@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import { logCallEvent } from './call-record.js';
+import type { ConferenceRooms } from './dial.js';
 import { StatusCallbackSender, type StatusCallbackConfig } from './status-callbacks.js';
 import { sleepUnlessAborted } from './time.js';
 import { TwimlRunner, type TwimlSource, type TwimlTiming } from './twiml-runner.js';
@@ -25,6 +26,8 @@ export interface CallSessionOptions {
   twiml: TwimlSource;
   timing: TwimlTiming;
   logger: Logger;
+  partyFor(number: string): PartyBehaviour;
+  conferences: ConferenceRooms;
 }
 
 export type CallUpdate = { status: 'completed' | 'canceled' } | { twiml: TwimlSource };
@@ -59,6 +62,8 @@ export class CallSession {
       callEnded: this.endControl.signal,
       onDocumentLoaded: () => this.answerOnFirstDocument(),
       endCall: (endedBy) => this.end({ endedBy }),
+      partyFor: options.partyFor,
+      conferences: options.conferences,
     });
 
     const lifeDone = new Promise<void>((resolve) => {
