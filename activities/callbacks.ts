@@ -12,7 +12,9 @@ import type { CallbackPlan, NewCallbackTaskInput } from '../workflows/callback-t
 
 export function createCallbackActivities(db: Database) {
   return {
-    async createCallbackTask(input: NewCallbackTaskInput): Promise<{ taskId: string; workflowId: string }> {
+    async createCallbackTask(
+      input: NewCallbackTaskInput,
+    ): Promise<{ taskId: string; workflowId: string }> {
       const workflowId = callbackWorkflowId(input.taskId);
       await callbacks.insertCallbackTask(db, { ...input, id: input.taskId, workflowId });
       return { taskId: input.taskId, workflowId };
@@ -43,7 +45,9 @@ export function createCallbackActivities(db: Database) {
       tenantId: string;
       taskId: string;
       attempt: number;
-    }): Promise<{ admitted: true; callId: string } | { admitted: false; retryAfterSec: number; limit: string }> {
+    }): Promise<
+      { admitted: true; callId: string } | { admitted: false; retryAfterSec: number; limit: string }
+    > {
       const callId = `call_${input.taskId.slice('cbt_'.length)}_a${input.attempt}`;
       return db.transaction(async (client) => {
         const existing = await client.query('SELECT 1 FROM calls WHERE id = $1', [callId]);
@@ -53,7 +57,11 @@ export function createCallbackActivities(db: Database) {
         if (!task) throw new Error(`callback task ${input.taskId} not found`);
         const admission = await admitCall(client, input.tenantId);
         if (!admission.admitted) {
-          return { admitted: false as const, retryAfterSec: admission.retryAfterSec, limit: admission.limit };
+          return {
+            admitted: false as const,
+            retryAfterSec: admission.retryAfterSec,
+            limit: admission.limit,
+          };
         }
         await insertCall(client, {
           id: callId,
@@ -66,9 +74,15 @@ export function createCallbackActivities(db: Database) {
           workflowId: callWorkflowId(callId),
           metadata: { callback_task_id: task.id, attempt: input.attempt },
         });
-        await callbacks.moveCallbackTask(client, input.tenantId, input.taskId, ['scheduled', 'open'], {
-          status: 'calling',
-        });
+        await callbacks.moveCallbackTask(
+          client,
+          input.tenantId,
+          input.taskId,
+          ['scheduled', 'open'],
+          {
+            status: 'calling',
+          },
+        );
         return { admitted: true as const, callId };
       });
     },

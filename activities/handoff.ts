@@ -38,7 +38,10 @@ export function createHandoffActivities(deps: HandoffDependencies) {
   }
 
   return {
-    async resolveHandoffTarget(input: { tenantId: string; queue?: string }): Promise<HandoffTarget> {
+    async resolveHandoffTarget(input: {
+      tenantId: string;
+      queue?: string;
+    }): Promise<HandoffTarget> {
       const queues = await listQueues(deps.db, input.tenantId);
       const queue = input.queue
         ? queues.find((candidate) => candidate.name === input.queue)
@@ -54,7 +57,12 @@ export function createHandoffActivities(deps: HandoffDependencies) {
       };
     },
 
-    async startColdTransfer(input: { callId: string; callSid: string; operatorNumber: string; timeoutSec: number }) {
+    async startColdTransfer(input: {
+      callId: string;
+      callSid: string;
+      operatorNumber: string;
+      timeoutSec: number;
+    }) {
       return updateCall(
         input.callSid,
         coldTransferTwiml({
@@ -89,7 +97,10 @@ export function createHandoffActivities(deps: HandoffDependencies) {
     async connectCallerToOperator(input: { callId: string; callSid: string }) {
       return updateCall(
         input.callSid,
-        joinRoomTwiml({ room: handoffRoom(input.callId), actionUrl: handoffStatusUrl(deps.publicUrl, input.callId) }),
+        joinRoomTwiml({
+          room: handoffRoom(input.callId),
+          actionUrl: handoffStatusUrl(deps.publicUrl, input.callId),
+        }),
       );
     },
 

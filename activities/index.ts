@@ -27,8 +27,16 @@ export function createActivities(deps: ActivityDependencies) {
   return {
     ...createDatabaseActivities(deps.db),
     ...createTelephonyActivities(deps),
-    ...createToolActivities({ db: deps.db, secrets: deps.secrets, allowInsecureUrls: deps.allowInsecureToolUrls }),
-    ...createEvaluationActivities({ db: deps.db, openai: deps.openai, model: deps.evaluationModel }),
+    ...createToolActivities({
+      db: deps.db,
+      secrets: deps.secrets,
+      allowInsecureUrls: deps.allowInsecureToolUrls,
+    }),
+    ...createEvaluationActivities({
+      db: deps.db,
+      openai: deps.openai,
+      model: deps.evaluationModel,
+    }),
     ...createCallbackActivities(deps.db),
     ...createHandoffActivities({ db: deps.db, twilio: deps.twilio, publicUrl: deps.publicUrl }),
     ...createNotificationActivities({

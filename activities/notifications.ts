@@ -68,18 +68,33 @@ export function createNotificationActivities(deps: NotificationDependencies) {
     },
 
     /** One POST of the stored body; throws unless the tenant answered 2xx. */
-    async deliverTenantEvent(input: { tenantId: string; deliveryId: string }): Promise<{ httpStatus: number }> {
+    async deliverTenantEvent(input: {
+      tenantId: string;
+      deliveryId: string;
+    }): Promise<{ httpStatus: number }> {
       const delivery = await notifications.findDelivery(deps.db, input.tenantId, input.deliveryId);
-      if (!delivery) throw ApplicationFailure.nonRetryable('no such delivery', NOTIFICATION_UNDELIVERABLE);
+      if (!delivery)
+        throw ApplicationFailure.nonRetryable('no such delivery', NOTIFICATION_UNDELIVERABLE);
       if (delivery.status === 'delivered') return { httpStatus: delivery.last_http_status ?? 200 };
       const endpoint = await notifications.findNotificationEndpoint(deps.db, input.tenantId);
-      const credential = await findCredential(deps.db, input.tenantId, NOTIFICATION_CREDENTIAL_KIND, 'default');
+      const credential = await findCredential(
+        deps.db,
+        input.tenantId,
+        NOTIFICATION_CREDENTIAL_KIND,
+        'default',
+      );
       if (!endpoint || !credential) {
-        throw ApplicationFailure.nonRetryable('no webhook endpoint or secret', NOTIFICATION_UNDELIVERABLE);
+        throw ApplicationFailure.nonRetryable(
+          'no webhook endpoint or secret',
+          NOTIFICATION_UNDELIVERABLE,
+        );
       }
       const url = new URL(endpoint.url);
       if (url.protocol !== 'https:' && !(deps.allowInsecureUrls && url.protocol === 'http:')) {
-        throw ApplicationFailure.nonRetryable('webhook endpoints must use https', NOTIFICATION_UNDELIVERABLE);
+        throw ApplicationFailure.nonRetryable(
+          'webhook endpoints must use https',
+          NOTIFICATION_UNDELIVERABLE,
+        );
       }
       const secret = deps.secrets.open(credential.ciphertext, credential.key_id);
 

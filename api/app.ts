@@ -73,7 +73,10 @@ export function createApp(deps: ApiDependencies): Express {
 }
 
 /** Operator queues, callback tasks and event webhooks, mounted from their descriptions. */
-function operatorRouter(deps: ApiDependencies, secrets: ReturnType<typeof secretBoxFromConfig>): Router {
+function operatorRouter(
+  deps: ApiDependencies,
+  secrets: ReturnType<typeof secretBoxFromConfig>,
+): Router {
   const router = Router();
   mountTenantOperations(
     router,

@@ -3,11 +3,7 @@
  * Connects lazily and reconnects, so the API keeps serving (with 503s) while
  * Temporal is away, instead of failing to boot.
  */
-import {
-  WorkflowIdConflictPolicy,
-  WorkflowNotFoundError,
-  type Client,
-} from '@temporalio/client';
+import { WorkflowIdConflictPolicy, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { DependencyUnavailableError } from '../lib/errors.js';
 import { retryCallbackSignal, stopCallbackSignal } from '../workflows/callback-messages.js';
 import type { CallbackWorkflowInput } from '../workflows/callback-types.js';
@@ -16,7 +12,12 @@ import { handoffDialedSignal } from '../workflows/handoff-messages.js';
 import type { HandoffDialEvent } from '../workflows/handoff-types.js';
 import { requestHangUpUpdate, twilioStatusSignal } from '../workflows/messages.js';
 import type { NotificationWorkflowInput } from '../workflows/notification-types.js';
-import { CALL_DIRECTION, CALL_STATUS, TENANT_ID, WORKFLOW_KIND } from '../workflows/search-attributes.js';
+import {
+  CALL_DIRECTION,
+  CALL_STATUS,
+  TENANT_ID,
+  WORKFLOW_KIND,
+} from '../workflows/search-attributes.js';
 import type { CallWorkflowInput, TwilioStatusEvent } from '../workflows/types.js';
 
 export interface CallGateway {
@@ -27,9 +28,15 @@ export interface CallGateway {
   signalHandoffDial(callId: string, event: HandoffDialEvent): Promise<'delivered' | 'no_such_call'>;
   startCallback(input: CallbackWorkflowInput): Promise<{ workflowId: string }>;
   /** False when the callback workflow has already finished. */
-  signalCallback(taskId: string, message: { stop: 'completed' | 'canceled' } | { retry: true }): Promise<boolean>;
+  signalCallback(
+    taskId: string,
+    message: { stop: 'completed' | 'canceled' } | { retry: true },
+  ): Promise<boolean>;
   /** Delivers a stored event again, with the same event id, in a workflow of its own. */
-  redeliverNotification(input: NotificationWorkflowInput, retry: number): Promise<{ workflowId: string }>;
+  redeliverNotification(
+    input: NotificationWorkflowInput,
+    retry: number,
+  ): Promise<{ workflowId: string }>;
 }
 
 export function createCallGateway(connect: () => Promise<Client>, taskQueue: string): CallGateway {
@@ -162,6 +169,12 @@ export function createCallGateway(connect: () => Promise<Client>, taskQueue: str
 
 /** gRPC UNAVAILABLE / DEADLINE_EXCEEDED, or a connection that never came up. */
 function isUnavailable(error: unknown): boolean {
-  const code = (error as { code?: unknown; cause?: { code?: unknown } }).code ?? (error as { cause?: { code?: unknown } }).cause?.code;
-  return code === 14 || code === 4 || (error instanceof Error && /UNAVAILABLE|DEADLINE_EXCEEDED|connect/i.test(error.message));
+  const code =
+    (error as { code?: unknown; cause?: { code?: unknown } }).code ??
+    (error as { cause?: { code?: unknown } }).cause?.code;
+  return (
+    code === 14 ||
+    code === 4 ||
+    (error instanceof Error && /UNAVAILABLE|DEADLINE_EXCEEDED|connect/i.test(error.message))
+  );
 }

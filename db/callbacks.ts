@@ -64,9 +64,16 @@ export interface NewCallbackTask {
   workflowId?: string | null;
 }
 
-export const FINISHED_STATUSES: ReadonlySet<CallbackStatus> = new Set(['completed', 'canceled', 'failed']);
+export const FINISHED_STATUSES: ReadonlySet<CallbackStatus> = new Set([
+  'completed',
+  'canceled',
+  'failed',
+]);
 
-export async function insertCallbackTask(db: Queryable, task: NewCallbackTask): Promise<CallbackTaskRow> {
+export async function insertCallbackTask(
+  db: Queryable,
+  task: NewCallbackTask,
+): Promise<CallbackTaskRow> {
   // A retried activity inserts the same id again: the first row stands.
   const result = await db.query<CallbackTaskRow>(
     `INSERT INTO callback_tasks (id, tenant_id, queue_id, call_id, phone_number, from_number,
@@ -75,9 +82,20 @@ export async function insertCallbackTask(db: Queryable, task: NewCallbackTask): 
      ON CONFLICT (id) DO UPDATE SET id = callback_tasks.id
      RETURNING *`,
     [
-      task.id, task.tenantId, task.queueId ?? null, task.callId ?? null, task.phoneNumber,
-      task.fromNumber, task.agentId ?? null, task.agentVersionId ?? null, task.reason, task.source,
-      task.mode, task.status, task.dueAt ?? null, task.workflowId ?? null,
+      task.id,
+      task.tenantId,
+      task.queueId ?? null,
+      task.callId ?? null,
+      task.phoneNumber,
+      task.fromNumber,
+      task.agentId ?? null,
+      task.agentVersionId ?? null,
+      task.reason,
+      task.source,
+      task.mode,
+      task.status,
+      task.dueAt ?? null,
+      task.workflowId ?? null,
     ],
   );
   return result.rows[0] as CallbackTaskRow;
@@ -132,8 +150,13 @@ export async function moveCallbackTask(
      WHERE tenant_id = $1 AND id = $2 AND status = ANY($3::text[])
      RETURNING *`,
     [
-      tenantId, taskId, from, change.status, change.claimedBy !== undefined,
-      change.claimedBy ?? null, change.disposition ?? null,
+      tenantId,
+      taskId,
+      from,
+      change.status,
+      change.claimedBy !== undefined,
+      change.claimedBy ?? null,
+      change.disposition ?? null,
     ],
   );
   return result.rows[0];
@@ -141,7 +164,13 @@ export async function moveCallbackTask(
 
 export async function recordCallbackAttempt(
   db: Queryable,
-  attempt: { tenantId: string; taskId: string; attempt: number; callId: string | null; outcome: string },
+  attempt: {
+    tenantId: string;
+    taskId: string;
+    attempt: number;
+    callId: string | null;
+    outcome: string;
+  },
 ): Promise<void> {
   await db.query(
     `WITH attempt AS (
@@ -157,7 +186,12 @@ export async function recordCallbackAttempt(
 }
 
 export async function listCallbackAttempts(db: Queryable, tenantId: string, taskId: string) {
-  const result = await db.query<{ attempt: number; call_id: string | null; outcome: string; at: Date }>(
+  const result = await db.query<{
+    attempt: number;
+    call_id: string | null;
+    outcome: string;
+    at: Date;
+  }>(
     `SELECT attempt, call_id, outcome, at FROM callback_attempts
      WHERE tenant_id = $1 AND task_id = $2 ORDER BY attempt`,
     [tenantId, taskId],
@@ -184,14 +218,24 @@ export async function insertQueue(
        members, capacity)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
     [
-      queue.id, queue.tenant_id, queue.name, queue.operator_number, queue.time_zone,
-      queue.business_hours, queue.members, queue.capacity,
+      queue.id,
+      queue.tenant_id,
+      queue.name,
+      queue.operator_number,
+      queue.time_zone,
+      queue.business_hours,
+      queue.members,
+      queue.capacity,
     ],
   );
   return result.rows[0] as QueueRow;
 }
 
-export async function findQueue(db: Queryable, tenantId: string, queueId: string): Promise<QueueRow | undefined> {
+export async function findQueue(
+  db: Queryable,
+  tenantId: string,
+  queueId: string,
+): Promise<QueueRow | undefined> {
   const result = await db.query<QueueRow>(
     'SELECT * FROM operator_queues WHERE tenant_id = $1 AND id = $2',
     [tenantId, queueId],
@@ -208,7 +252,11 @@ export async function listQueues(db: Queryable, tenantId: string): Promise<Queue
 }
 
 /** Open tasks in a queue, for its capacity check. */
-export async function countActiveTasks(db: Queryable, tenantId: string, queueId: string): Promise<number> {
+export async function countActiveTasks(
+  db: Queryable,
+  tenantId: string,
+  queueId: string,
+): Promise<number> {
   const result = await db.query<{ count: string }>(
     `SELECT count(*) FROM callback_tasks WHERE tenant_id = $1 AND queue_id = $2
        AND status IN ('open', 'claimed')`,

@@ -36,7 +36,12 @@ export async function upsertNotificationEndpoint(
      VALUES ($1, $2, COALESCE($3, 86400), COALESCE($4, 5000))
      ON CONFLICT (tenant_id) DO UPDATE SET url = EXCLUDED.url, horizon_sec = EXCLUDED.horizon_sec,
        initial_interval_ms = EXCLUDED.initial_interval_ms, updated_at = now()`,
-    [endpoint.tenantId, endpoint.url, endpoint.horizonSec ?? null, endpoint.initialIntervalMs ?? null],
+    [
+      endpoint.tenantId,
+      endpoint.url,
+      endpoint.horizonSec ?? null,
+      endpoint.initialIntervalMs ?? null,
+    ],
   );
 }
 
@@ -104,7 +109,12 @@ export async function listAttempts(
 
 export async function recordAttempt(
   db: Queryable,
-  attempt: { tenantId: string; deliveryId: string; httpStatus: number | null; error: string | null },
+  attempt: {
+    tenantId: string;
+    deliveryId: string;
+    httpStatus: number | null;
+    error: string | null;
+  },
 ): Promise<void> {
   await db.query(
     `WITH attempt AS (

@@ -6,7 +6,8 @@
 import twilio from 'twilio';
 
 /** Twilio's own hold music, so there is nothing to host. */
-export const HOLD_MUSIC_URL = 'http://com.twilio.sounds.music.s3.amazonaws.com/MARKOVICHAMP-Borghestral.mp3';
+export const HOLD_MUSIC_URL =
+  'http://com.twilio.sounds.music.s3.amazonaws.com/MARKOVICHAMP-Borghestral.mp3';
 export const CONNECTING_MESSAGE = 'Connecting you to a member of our team now.';
 export const HOLD_MESSAGE = 'Please hold while I find someone to help you.';
 export { HANDOFF_FAILED_MESSAGE } from '../workflows/handoff-types.js';
@@ -26,7 +27,9 @@ export function coldTransferTwiml(options: {
 }): string {
   const response = new twilio.twiml.VoiceResponse();
   response.say(CONNECTING_MESSAGE);
-  response.dial({ action: options.actionUrl, method: 'POST', timeout: options.timeoutSec }).number(options.operatorNumber);
+  response
+    .dial({ action: options.actionUrl, method: 'POST', timeout: options.timeoutSec })
+    .number(options.operatorNumber);
   return response.toString();
 }
 
@@ -47,6 +50,8 @@ export function operatorWhisperTwiml(options: { summary: string; room: string })
 
 export function joinRoomTwiml(options: { room: string; actionUrl: string }): string {
   const response = new twilio.twiml.VoiceResponse();
-  response.dial({ action: options.actionUrl, method: 'POST' }).conference({ endConferenceOnExit: true }, options.room);
+  response
+    .dial({ action: options.actionUrl, method: 'POST' })
+    .conference({ endConferenceOnExit: true }, options.room);
   return response.toString();
 }

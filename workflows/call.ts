@@ -40,7 +40,11 @@ import {
 
 const store = proxyActivities<CallActivities>({
   startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+  retry: {
+    initialInterval: '500 milliseconds',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+  },
 });
 
 const telephony = proxyActivities<CallActivities>({
@@ -84,7 +88,11 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
   let handoffDial: HandoffDialEvent | undefined;
   let handoffOutcome: HandoffOutcome | undefined;
 
-  const tools = createToolRunner({ callId: input.callId, tenantId: input.tenantId, getVersion: () => version });
+  const tools = createToolRunner({
+    callId: input.callId,
+    tenantId: input.tenantId,
+    getVersion: () => version,
+  });
   const escalation = createEscalationWatch({ call: input, getVersion: () => version });
 
   // A getter, because handlers change the status between awaits.
@@ -144,7 +152,8 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
 
   setHandler(
     invokeToolUpdate,
-    async (invocation) => escalation.noteToolResult(invocation, await tools.invoke(invocation)),
+    (invocation) =>
+      tools.invoke(invocation).then((result) => escalation.noteToolResult(invocation, result)),
     {
       validator: (_invocation) => {
         if (isEnded()) throw new Error('the call has ended');
@@ -182,7 +191,10 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
     tenantId: input.tenantId,
     agentVersionId: version.agentVersionId,
     versionReason: version.reason,
-    event: { type: 'routed', detail: { agentVersionId: version.agentVersionId, reason: version.reason } },
+    event: {
+      type: 'routed',
+      detail: { agentVersionId: version.agentVersionId, reason: version.reason },
+    },
   });
 
   // Dialing (outbound): Twilio rings the callee; status callbacks move the call on.
@@ -207,7 +219,10 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
       moveStatus('failed');
       log.warn('dialing failed', { callId: input.callId, error: String(error) });
     }
-    const settled = await condition(() => currentStatus() === 'in-progress' || isEnded(), DIAL_TIMEOUT_MS);
+    const settled = await condition(
+      () => currentStatus() === 'in-progress' || isEnded(),
+      DIAL_TIMEOUT_MS,
+    );
     if (!settled) hangUpReason ??= 'dial_timeout';
   }
 
@@ -222,10 +237,12 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
       event: { type: 'answered', detail: answeredBy ? { answeredBy } : {} },
     });
   }
-  const maxDurationMs = (version.config.max_call_duration_sec ?? DEFAULT_MAX_CALL_DURATION_SEC) * 1_000;
+  const maxDurationMs =
+    (version.config.max_call_duration_sec ?? DEFAULT_MAX_CALL_DURATION_SEC) * 1_000;
   const flushing = saveTurnsUntilEnded();
   const ended = await condition(
-    () => isEnded() || hangUpReason !== undefined || mediaEnded || escalation.handoff() !== undefined,
+    () =>
+      isEnded() || hangUpReason !== undefined || mediaEnded || escalation.handoff() !== undefined,
     maxDurationMs,
   );
   if (!ended) hangUpReason = 'max_duration';

@@ -2,7 +2,8 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 
 /** An operator completed or canceled the task: no more attempts. */
-export const stopCallbackSignal = defineSignal<[{ status: 'completed' | 'canceled' }]>('stopCallback');
+export const stopCallbackSignal =
+  defineSignal<[{ status: 'completed' | 'canceled' }]>('stopCallback');
 
 /** Try now rather than at the next scheduled time. */
 export const retryCallbackSignal = defineSignal<[]>('retryCallback');

@@ -5,14 +5,14 @@
  * callees are tried again per the tenant's policy, until an operator
  * completes or cancels the task.
  */
-import {
-  condition,
-  executeChild,
-  proxyActivities,
-  setHandler,
-} from '@temporalio/workflow';
+import { condition, executeChild, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { CallActivities } from '../activities/index.js';
-import { callbackStateQuery, retryCallbackSignal, stopCallbackSignal, type CallbackStateView } from './callback-messages.js';
+import {
+  callbackStateQuery,
+  retryCallbackSignal,
+  stopCallbackSignal,
+  type CallbackStateView,
+} from './callback-messages.js';
 import { nextCallableTime } from './callback-schedule.js';
 import type { CallbackOutcome, CallbackWorkflowInput } from './callback-types.js';
 import { callWorkflowId } from './ids.js';
@@ -22,7 +22,11 @@ import type { CallSummary, CallWorkflowInput } from './types.js';
 
 const store = proxyActivities<CallActivities>({
   startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+  retry: {
+    initialInterval: '500 milliseconds',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+  },
 });
 
 export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<CallbackOutcome> {
@@ -56,7 +60,10 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
     // Waiting: a durable timer, cut short by an operator's retry or stop.
     phase = 'waiting';
     dueAtMs = nextCallableTime(new Date(dueAtMs), policy.time_zone, policy.quiet_hours).getTime();
-    await condition(() => stopped !== undefined || retryRequested, Math.max(1, dueAtMs - Date.now()));
+    await condition(
+      () => stopped !== undefined || retryRequested,
+      Math.max(1, dueAtMs - Date.now()),
+    );
     retryRequested = false;
     if (stopped) return finish(stopped);
 
@@ -81,10 +88,20 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
     attempts += 1;
     phase = 'calling';
     const summary = await placeCall(admission.callId);
-    await store.recordCallbackAttempt({ ...task, attempt: attempts, callId: admission.callId, outcome: summary.status });
+    await store.recordCallbackAttempt({
+      ...task,
+      attempt: attempts,
+      callId: admission.callId,
+      outcome: summary.status,
+    });
 
     if (summary.status === 'completed') {
-      await store.moveCallbackTask({ ...task, from: ['calling'], to: 'completed', disposition: 'reached' });
+      await store.moveCallbackTask({
+        ...task,
+        from: ['calling'],
+        to: 'completed',
+        disposition: 'reached',
+      });
       return finish('completed');
     }
     if (stopped) return finish(stopped);
@@ -92,7 +109,12 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
     dueAtMs = Date.now() + policy.spacing_sec * 1_000;
   }
 
-  await store.moveCallbackTask({ ...task, from: ['scheduled', 'calling', 'open'], to: 'failed', disposition: 'attempts_exhausted' });
+  await store.moveCallbackTask({
+    ...task,
+    from: ['scheduled', 'calling', 'open'],
+    to: 'failed',
+    disposition: 'attempts_exhausted',
+  });
   return finish('failed');
 
   function finish(outcome: CallbackOutcome): CallbackOutcome {

@@ -58,7 +58,10 @@ export function createEscalationWatch(context: WatchContext) {
       fromNumber: call.direction === 'inbound' ? call.to : call.from,
       agentId: version?.agentId,
       agentVersionId: version?.agentVersionId,
-      reason: typeof args.reason === 'string' ? args.reason.slice(0, 500) : 'the caller asked for a callback',
+      reason:
+        typeof args.reason === 'string'
+          ? args.reason.slice(0, 500)
+          : 'the caller asked for a callback',
       source: 'agent',
       mode: 'call',
       status: 'scheduled',
@@ -91,7 +94,12 @@ export function createEscalationWatch(context: WatchContext) {
       );
       // Only handoffs start from a signal handler; a callback rule waits for the agent's tool.
       if (rule && rule.action === 'transfer_to_human') {
-        requested ??= { mode: 'cold', reason: `rule ${rule.id}`, queue: rule.target, trigger: rule.id };
+        requested ??= {
+          mode: 'cold',
+          reason: `rule ${rule.id}`,
+          queue: rule.target,
+          trigger: rule.id,
+        };
       }
     },
 
@@ -100,14 +108,20 @@ export function createEscalationWatch(context: WatchContext) {
       if (result.status === 'succeeded' && invocation.name === 'transfer_to_human') {
         requested ??= {
           mode: args.mode === 'warm' ? 'warm' : 'cold',
-          reason: typeof args.reason === 'string' ? args.reason.slice(0, 500) : 'the caller asked for a person',
+          reason:
+            typeof args.reason === 'string'
+              ? args.reason.slice(0, 500)
+              : 'the caller asked for a person',
           queue: typeof args.queue === 'string' ? args.queue : undefined,
           trigger: 'transfer_to_human',
         };
       }
       if (result.status === 'succeeded' && invocation.name === 'schedule_callback') {
         const taskId = await scheduleCallback(args);
-        return { ...result, output: JSON.stringify({ ok: true, scheduled: true, callback_task_id: taskId }) };
+        return {
+          ...result,
+          output: JSON.stringify({ ok: true, scheduled: true, callback_task_id: taskId }),
+        };
       }
 
       toolErrorStreak = result.status === 'succeeded' ? 0 : toolErrorStreak + 1;
@@ -116,7 +130,11 @@ export function createEscalationWatch(context: WatchContext) {
         if (rule.trigger === 'tool_error_streak' && toolErrorStreak >= streakLimit) {
           await apply(rule, `${toolErrorStreak} tool errors in a row`);
         }
-        if (rule.trigger === 'identity_failed' && invocation.name === IDENTITY_TOOL && result.status !== 'succeeded') {
+        if (
+          rule.trigger === 'identity_failed' &&
+          invocation.name === IDENTITY_TOOL &&
+          result.status !== 'succeeded'
+        ) {
           await apply(rule, 'identity check failed');
         }
       }
@@ -126,7 +144,9 @@ export function createEscalationWatch(context: WatchContext) {
     /** What the operator hears before a warm transfer connects. */
     summary(turnCount: number): string {
       const reason = requested?.reason ?? 'the caller asked for a person';
-      const quote = lastCallerLine ? ` The caller last said: ${lastCallerLine.slice(0, SUMMARY_QUOTE_CHARS)}` : '';
+      const quote = lastCallerLine
+        ? ` The caller last said: ${lastCallerLine.slice(0, SUMMARY_QUOTE_CHARS)}`
+        : '';
       return `Transfer from the voice agent after ${turnCount} turns. Reason: ${reason}.${quote}`;
     },
   };

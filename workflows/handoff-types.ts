@@ -2,7 +2,8 @@
 
 export type HandoffMode = 'cold' | 'warm';
 
-export type HandoffOutcome = 'connected' | 'busy' | 'no_answer' | 'failed' | 'out_of_hours' | 'no_operator' | 'caller_left';
+export type HandoffOutcome =
+  'connected' | 'busy' | 'no_answer' | 'failed' | 'out_of_hours' | 'no_operator' | 'caller_left';
 
 export interface HandoffRequest {
   mode: HandoffMode;

@@ -5,10 +5,23 @@
  * outcome, and when nobody takes the call, tell the caller and leave a
  * callback task in the queue.
  */
-import { ParentClosePolicy, condition, proxyActivities, sleep, startChild, upsertSearchAttributes, uuid4 } from '@temporalio/workflow';
+import {
+  ParentClosePolicy,
+  condition,
+  proxyActivities,
+  sleep,
+  startChild,
+  upsertSearchAttributes,
+  uuid4,
+} from '@temporalio/workflow';
 import type { CallActivities } from '../activities/index.js';
 import { callbackWorkflowId } from './ids.js';
-import { HANDOFF_FAILED_MESSAGE, type HandoffDialEvent, type HandoffOutcome, type HandoffRequest } from './handoff-types.js';
+import {
+  HANDOFF_FAILED_MESSAGE,
+  type HandoffDialEvent,
+  type HandoffOutcome,
+  type HandoffRequest,
+} from './handoff-types.js';
 import { ESCALATED, TENANT_ID, WORKFLOW_KIND } from './search-attributes.js';
 import { emitTenantEvent } from './tenant-events.js';
 import type { CallStatus } from './types.js';
@@ -46,7 +59,10 @@ export interface HandoffContext {
 export async function runHandoff(context: HandoffContext): Promise<HandoffOutcome> {
   const { request } = context;
   upsertSearchAttributes([{ key: ESCALATED, value: true }]);
-  const target = await store.resolveHandoffTarget({ tenantId: context.tenantId, queue: request.queue });
+  const target = await store.resolveHandoffTarget({
+    tenantId: context.tenantId,
+    queue: request.queue,
+  });
 
   let outcome: HandoffOutcome;
   if (!target.operatorNumber) outcome = 'no_operator';
@@ -63,14 +79,24 @@ export async function runHandoff(context: HandoffContext): Promise<HandoffOutcom
 
   let callbackTaskId: string | null = null;
   if (outcome !== 'connected') {
-    callbackTaskId = await leaveCallbackTask(context, target.queueId, target.open ? null : target.nextOpenAt);
+    callbackTaskId = await leaveCallbackTask(
+      context,
+      target.queueId,
+      target.open ? null : target.nextOpenAt,
+    );
   }
   await store.recordCallProgress({
     callId: context.callId,
     tenantId: context.tenantId,
     event: {
       type: 'handoff',
-      detail: { mode: request.mode, trigger: request.trigger, outcome, queueId: target.queueId, callbackTaskId },
+      detail: {
+        mode: request.mode,
+        trigger: request.trigger,
+        outcome,
+        queueId: target.queueId,
+        callbackTaskId,
+      },
     },
   });
   await emitTenantEvent(context.tenantId, 'voice.call.escalated', {
@@ -85,7 +111,10 @@ export async function runHandoff(context: HandoffContext): Promise<HandoffOutcom
   return outcome;
 }
 
-async function coldTransfer(context: HandoffContext, operatorNumber: string): Promise<HandoffOutcome> {
+async function coldTransfer(
+  context: HandoffContext,
+  operatorNumber: string,
+): Promise<HandoffOutcome> {
   const moved = await telephony.startColdTransfer({
     callId: context.callId,
     callSid: context.callSid,
@@ -100,7 +129,10 @@ async function coldTransfer(context: HandoffContext, operatorNumber: string): Pr
   return outcomeOf(dialed.dialCallStatus);
 }
 
-async function warmTransfer(context: HandoffContext, operatorNumber: string): Promise<HandoffOutcome> {
+async function warmTransfer(
+  context: HandoffContext,
+  operatorNumber: string,
+): Promise<HandoffOutcome> {
   const held = await telephony.holdCaller({ callSid: context.callSid });
   if (!held.live) return 'caller_left';
   const leg = await telephony.callOperator({
@@ -119,12 +151,16 @@ async function warmTransfer(context: HandoffContext, operatorNumber: string): Pr
     await sleep(OPERATOR_POLL_MS);
   }
   if (context.callEnded()) {
-    if (status === 'in-progress' || !isFinal(status)) await telephony.hangUpCall({ callSid: leg.callSid });
+    if (status === 'in-progress' || !isFinal(status))
+      await telephony.hangUpCall({ callSid: leg.callSid });
     return 'caller_left';
   }
   if (status !== 'in-progress') return outcomeOf(status);
 
-  const joined = await telephony.connectCallerToOperator({ callId: context.callId, callSid: context.callSid });
+  const joined = await telephony.connectCallerToOperator({
+    callId: context.callId,
+    callSid: context.callSid,
+  });
   return joined.live ? 'connected' : 'caller_left';
 }
 
@@ -166,7 +202,8 @@ function isFinal(status: CallStatus): boolean {
 }
 
 function outcomeOf(status: string): HandoffOutcome {
-  if (status === 'completed' || status === 'answered' || status === 'in-progress') return 'connected';
+  if (status === 'completed' || status === 'answered' || status === 'in-progress')
+    return 'connected';
   if (status === 'busy') return 'busy';
   if (status === 'no-answer' || status === 'canceled') return 'no_answer';
   return 'failed';

@@ -10,7 +10,9 @@ export function inboundCallId(callSid: string): string {
 
 /** One delivery workflow per event; a retry through the API gets a suffix of its own. */
 export function notificationWorkflowId(deliveryId: string, retry?: number): string {
-  return retry === undefined ? `notification-${deliveryId}` : `notification-${deliveryId}-retry-${retry}`;
+  return retry === undefined
+    ? `notification-${deliveryId}`
+    : `notification-${deliveryId}-retry-${retry}`;
 }
 
 /** One workflow per callback task. */

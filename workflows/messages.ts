@@ -20,9 +20,8 @@ export const twilioStatusSignal = defineSignal<[TwilioStatusEvent]>('twilioStatu
 export const transcriptTurnSignal = defineSignal<[TranscriptTurn]>('transcriptTurn');
 
 /** The media stream closed (the bridge saw `stop` or lost the socket). */
-export const mediaStreamEndedSignal = defineSignal<[{ streamSid: string; reason: string }]>(
-  'mediaStreamEnded',
-);
+export const mediaStreamEndedSignal =
+  defineSignal<[{ streamSid: string; reason: string }]>('mediaStreamEnded');
 
 /** The bridge claims the call's media; answers the model session's configuration. */
 export const attachMediaStreamUpdate = defineUpdate<

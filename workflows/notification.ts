@@ -17,7 +17,9 @@ const store = proxyActivities<CallActivities>({
 /** Back-off never waits longer than this between two attempts. */
 const MAX_INTERVAL_MS = 60 * 60_000;
 
-export async function notificationWorkflow(input: NotificationWorkflowInput): Promise<NotificationOutcome> {
+export async function notificationWorkflow(
+  input: NotificationWorkflowInput,
+): Promise<NotificationOutcome> {
   const horizonMs = input.horizonSec * 1_000;
   const sender = proxyActivities<CallActivities>({
     startToCloseTimeout: '15 seconds',

@@ -7,7 +7,10 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 
 export const TENANT_ID = defineSearchAttributeKey('TenantId', SearchAttributeType.KEYWORD);
 export const CALL_STATUS = defineSearchAttributeKey('CallStatus', SearchAttributeType.KEYWORD);
-export const CALL_DIRECTION = defineSearchAttributeKey('CallDirection', SearchAttributeType.KEYWORD);
+export const CALL_DIRECTION = defineSearchAttributeKey(
+  'CallDirection',
+  SearchAttributeType.KEYWORD,
+);
 export const AGENT_VERSION = defineSearchAttributeKey('AgentVersion', SearchAttributeType.KEYWORD);
 export const ESCALATED = defineSearchAttributeKey('Escalated', SearchAttributeType.BOOL);
 

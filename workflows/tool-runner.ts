@@ -20,10 +20,17 @@ const records = proxyActivities<CallActivities>({
 
 const tools = proxyActivities<CallActivities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumAttempts: 3, nonRetryableErrorTypes: ['ToolRejected'] },
+  retry: {
+    initialInterval: '1 second',
+    maximumAttempts: 3,
+    nonRetryableErrorTypes: ['ToolRejected'],
+  },
 });
 
-const BUILTIN_DESCRIPTIONS: Record<string, { description: string; parameters: Record<string, unknown> }> = {
+const BUILTIN_DESCRIPTIONS: Record<
+  string,
+  { description: string; parameters: Record<string, unknown> }
+> = {
   end_call: {
     description: 'End the call after saying goodbye.',
     parameters: { type: 'object', properties: { reason: { type: 'string' } }, required: [] },
@@ -34,7 +41,11 @@ const BUILTIN_DESCRIPTIONS: Record<string, { description: string; parameters: Re
       type: 'object',
       properties: {
         reason: { type: 'string' },
-        mode: { type: 'string', enum: ['warm', 'cold'], description: 'warm: the operator hears a summary first' },
+        mode: {
+          type: 'string',
+          enum: ['warm', 'cold'],
+          description: 'warm: the operator hears a summary first',
+        },
         queue: { type: 'string', description: 'The operator queue, by name' },
       },
       required: [],
@@ -44,7 +55,10 @@ const BUILTIN_DESCRIPTIONS: Record<string, { description: string; parameters: Re
     description: 'Schedule a call back to the caller at a later time.',
     parameters: {
       type: 'object',
-      properties: { when: { type: 'string', description: 'ISO 8601 time' }, reason: { type: 'string' } },
+      properties: {
+        when: { type: 'string', description: 'ISO 8601 time' },
+        reason: { type: 'string' },
+      },
       required: [],
     },
   },
@@ -96,7 +110,10 @@ export function createToolRunner(context: ToolRunnerContext) {
         });
       } catch {
         // Retries are spent: the model hears that the tool failed and the call goes on.
-        result = { status: 'failed', output: JSON.stringify({ error: `the tool ${tool.name} failed` }) };
+        result = {
+          status: 'failed',
+          output: JSON.stringify({ error: `the tool ${tool.name} failed` }),
+        };
       }
     }
 

@@ -8,7 +8,7 @@ import { findCall } from '../../db/calls.js';
 import type { Database } from '../../db/database.js';
 import { BusinessRuleError, ConflictError, NotFoundError } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
-import { nextBusinessTime, type BusinessHours } from '../../workflows/callback-schedule.js';
+import { nextBusinessTime } from '../../workflows/callback-schedule.js';
 import type { CallGateway } from '../call-gateway.js';
 import { resolveCallRouting } from '../calls/resolve-agent.js';
 import type { createCallbackBody } from './schemas.js';
@@ -62,7 +62,7 @@ export function createCallbackService(deps: CallbackServiceDependencies) {
       const dueAt =
         body.due_at ??
         (queue
-          ? nextBusinessTime(new Date(), queue.time_zone, queue.business_hours as BusinessHours)
+          ? nextBusinessTime(new Date(), queue.time_zone, queue.business_hours)
           : null
         )?.toISOString() ??
         new Date().toISOString();

@@ -47,7 +47,7 @@ export function tenantOperation<
   Query extends z.ZodObject | undefined = undefined,
   Body extends z.ZodType | undefined = undefined,
 >(operation: TenantOperation<Params, Query, Body>): TenantOperation {
-  return operation as unknown as TenantOperation;
+  return operation;
 }
 
 export function mountTenantOperations(

@@ -67,7 +67,7 @@ export const operatorOperations: TenantOperation[] = [
         name: body.name,
         operator_number: body.operator_number ?? null,
         time_zone: body.time_zone,
-        business_hours: body.business_hours as Record<string, [string, string]>,
+        business_hours: body.business_hours,
         members: body.members,
         capacity: body.capacity,
       });

@@ -62,7 +62,7 @@ export class CallSession {
       callEnded: this.endControl.signal,
       onDocumentLoaded: () => this.answerOnFirstDocument(),
       endCall: (endedBy) => this.end({ endedBy }),
-      partyFor: options.partyFor,
+      partyFor: (number) => options.partyFor(number),
       conferences: options.conferences,
     });
 

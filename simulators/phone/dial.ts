@@ -44,7 +44,11 @@ export interface DialContext {
 }
 
 /** Performs the dial and answers its record; the record's status is DialCallStatus. */
-export async function performDial(context: DialContext, verb: DialVerb, signal: AbortSignal): Promise<DialRecord> {
+export async function performDial(
+  context: DialContext,
+  verb: DialVerb,
+  signal: AbortSignal,
+): Promise<DialRecord> {
   const { call } = context;
   const record: DialRecord = {
     target: verb.target.kind === 'number' ? verb.target.number : `conference:${verb.target.room}`,
@@ -71,7 +75,8 @@ export async function performDial(context: DialContext, verb: DialVerb, signal: 
     return finish(record, call, rangOut ? 'no-answer' : 'canceled');
   }
   if (!(await sleepUnlessAborted(ringMs, signal))) return finish(record, call, 'canceled');
-  if (party.answer === 'busy' || party.answer === 'failed') return finish(record, call, party.answer);
+  if (party.answer === 'busy' || party.answer === 'failed')
+    return finish(record, call, party.answer);
 
   record.answeredAtMs = msSinceCreated(call);
   await sleepUnlessAborted(party.maxCallMs ?? DEFAULT_TALK_MS, signal);

@@ -172,7 +172,12 @@ export class TwimlRunner {
         case 'Dial': {
           const dialed = await performDial(this.host, verb, signal);
           if (verb.action && !signal.aborted) {
-            const outcome = this.followUrl(verb.action, verb.method, 'dial-action', document.baseUrl);
+            const outcome = this.followUrl(
+              verb.action,
+              verb.method,
+              'dial-action',
+              document.baseUrl,
+            );
             if (outcome.kind !== 'next' || outcome.source.kind !== 'url') return outcome;
             const extraParams: Record<string, string> = {
               DialCallStatus: dialed.status ?? 'failed',

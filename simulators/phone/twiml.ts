@@ -125,7 +125,8 @@ function readDial(element: XmlElement): TwimlVerb {
     return { ...base, target: { kind: 'conference', room: conference.text } };
   }
   const number = element.children.find((child) => child.name === 'Number')?.text ?? element.text;
-  if (!/^\+[1-9]\d{6,14}$/.test(number)) throw new TwimlError(`<Dial> has no E.164 number: ${number}`);
+  if (!/^\+[1-9]\d{6,14}$/.test(number))
+    throw new TwimlError(`<Dial> has no E.164 number: ${number}`);
   return { ...base, target: { kind: 'number', number } };
 }
 

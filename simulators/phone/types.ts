@@ -132,7 +132,8 @@ export interface StreamRecord {
   closeCode: number | null;
 }
 
-export type DialCallStatus = 'completed' | 'answered' | 'busy' | 'no-answer' | 'failed' | 'canceled';
+export type DialCallStatus =
+  'completed' | 'answered' | 'busy' | 'no-answer' | 'failed' | 'canceled';
 
 export interface DialRecord {
   target: string;

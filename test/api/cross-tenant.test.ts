@@ -79,7 +79,10 @@ before(async () => {
     202,
   );
   const queue = await expectStatus(
-    asTenant(harness, other.key, 'POST', '/api/v1/queues', { name: 'theirs', operator_number: THEIR_NUMBER }),
+    asTenant(harness, other.key, 'POST', '/api/v1/queues', {
+      name: 'theirs',
+      operator_number: THEIR_NUMBER,
+    }),
     201,
   );
   const task = await expectStatus(
@@ -137,7 +140,13 @@ function foreignInputs(): Record<string, Foreign[]> {
       { body: { ...callback, queue_id: theirs.queueId } },
       { body: { ...callback, queue_id: theirs.queueId, mode: 'notify_queue' } },
       { body: { ...callback, call_id: theirs.callId } },
-      { body: { phone_number: '+14155550124', from: OWN_NUMBER, agent_version_id: theirs.versionId } },
+      {
+        body: {
+          phone_number: '+14155550124',
+          from: OWN_NUMBER,
+          agent_version_id: theirs.versionId,
+        },
+      },
     ],
     listCallbacks: [],
     getCallback: [task],

@@ -28,7 +28,12 @@ function transferScenario(args: Record<string, string>): ScenarioFactory {
     session.onResponseRequested(() => {
       if (greeted) return undefined;
       greeted = true;
-      return { items: [{ say: 'Hello, let me get you a person.' }, { call: 'transfer_to_human', arguments: args }] };
+      return {
+        items: [
+          { say: 'Hello, let me get you a person.' },
+          { call: 'transfer_to_human', arguments: args },
+        ],
+      };
     });
   };
 }
@@ -42,17 +47,28 @@ before(async () => {
     },
   });
   client = await connectClient(stack.config);
-  const demo = await stack.db.query<{ config: Record<string, any> }>('SELECT config FROM agent_versions WHERE id = $1', [
-    stack.tenant.agentVersionId,
-  ]);
-  const config = { ...demo.rows[0]?.config, tools: [{ type: 'builtin', name: 'transfer_to_human' }, { type: 'builtin', name: 'end_call' }] };
+  const demo = await stack.db.query<{ config: Record<string, any> }>(
+    'SELECT config FROM agent_versions WHERE id = $1',
+    [stack.tenant.agentVersionId],
+  );
+  const config = {
+    ...demo.rows[0]?.config,
+    tools: [
+      { type: 'builtin', name: 'transfer_to_human' },
+      { type: 'builtin', name: 'end_call' },
+    ],
+  };
   versionId = `ver_handoff_${randomBytes(4).toString('hex')}`;
   await stack.db.query(
     `INSERT INTO agent_versions (id, tenant_id, agent_id, version, status, config, created_by, decided_by, decided_at)
      VALUES ($1, $2, $3, 99, 'approved', $4, 'author@example.com', 'approver@example.com', now())`,
     [versionId, stack.tenant.tenantId, stack.tenant.agentId, config],
   );
-  for (const [name, operator_number] of [['front-desk', COLD_OPERATOR], ['night-desk', ABSENT_OPERATOR], ['warm-desk', WARM_OPERATOR]]) {
+  for (const [name, operator_number] of [
+    ['front-desk', COLD_OPERATOR],
+    ['night-desk', ABSENT_OPERATOR],
+    ['warm-desk', WARM_OPERATOR],
+  ]) {
     await expectApi(stack, 'POST', '/queues', 201, { name, operator_number });
   }
 });
@@ -64,19 +80,38 @@ after(async () => {
 async function callThatHandsOff(callee: string, args: Record<string, string>) {
   stack.model.setScenario(transferScenario(args));
   stack.phone.setParty(callee, { answer: 'answer', maxCallMs: 90_000 });
-  const accepted = await expectApi(stack, 'POST', '/make-call', 202, { to: callee, from: DEMO_NUMBER, agent_version_id: versionId });
-  const record = await eventually(async () => {
-    const current = await expectApi(stack, 'GET', `/call-logs/${accepted.call_id}`, 200);
-    return ['completed', 'failed'].includes(current.status) && current.ended_at ? current : undefined;
-  }, 150_000, 'the call to end');
+  const accepted = await expectApi(stack, 'POST', '/make-call', 202, {
+    to: callee,
+    from: DEMO_NUMBER,
+    agent_version_id: versionId,
+  });
+  const record = await eventually(
+    async () => {
+      const current = await expectApi(stack, 'GET', `/call-logs/${accepted.call_id}`, 200);
+      return ['completed', 'failed'].includes(current.status) && current.ended_at
+        ? current
+        : undefined;
+    },
+    150_000,
+    'the call to end',
+  );
   const handoff = record.events.find((event: { type: string }) => event.type === 'handoff');
-  assert.ok(handoff, `a handoff event among ${record.events.map((event: { type: string }) => event.type)}`);
-  const phoneCall = [...stack.phone.calls.values()].find((call) => call.to === callee) as SimulatedCall;
+  assert.ok(
+    handoff,
+    `a handoff event among ${record.events.map((event: { type: string }) => event.type)}`,
+  );
+  const phoneCall = [...stack.phone.calls.values()].find(
+    (call) => call.to === callee,
+  ) as SimulatedCall;
   return { record, handoff: handoff.detail, phoneCall };
 }
 
 test('a cold transfer dials the operator, who answers, and the call ends when they hang up', async () => {
-  const { record, handoff, phoneCall } = await callThatHandsOff('+15005550911', { mode: 'cold', queue: 'front-desk', reason: 'billing' });
+  const { record, handoff, phoneCall } = await callThatHandsOff('+15005550911', {
+    mode: 'cold',
+    queue: 'front-desk',
+    reason: 'billing',
+  });
   assert.equal(handoff.mode, 'cold');
   assert.equal(handoff.outcome, 'connected');
   assert.equal(handoff.callbackTaskId, null);
@@ -85,21 +120,38 @@ test('a cold transfer dials the operator, who answers, and the call ends when th
   assert.equal(phoneCall.dials[0]?.target, COLD_OPERATOR);
   assert.equal(phoneCall.dials[0]?.status, 'completed');
   assert.ok(phoneCall.dials[0]?.answeredAtMs !== null);
-  assert.ok(phoneCall.twimlDocuments.some((doc) => doc.source === 'update' && doc.document.includes(`<Number>${COLD_OPERATOR}</Number>`)));
-  assert.ok(phoneCall.webhooks.some((hook) => hook.purpose === 'dial-action' && hook.httpStatus === 200));
+  assert.ok(
+    phoneCall.twimlDocuments.some(
+      (doc) =>
+        doc.source === 'update' && doc.document.includes(`<Number>${COLD_OPERATOR}</Number>`),
+    ),
+  );
+  assert.ok(
+    phoneCall.webhooks.some((hook) => hook.purpose === 'dial-action' && hook.httpStatus === 200),
+  );
 
-  const listed = await eventually(async () => {
-    const found = await client.workflow
-      .list({ query: `TenantId = '${stack.tenant.tenantId}' AND WorkflowKind = 'call' AND Escalated = true` })
-      [Symbol.asyncIterator]()
-      .next();
-    return found.done ? undefined : found.value;
-  }, 30_000, 'the escalated call in visibility');
+  const listed = await eventually(
+    async () => {
+      const found = await client.workflow
+        .list({
+          query: `TenantId = '${stack.tenant.tenantId}' AND WorkflowKind = 'call' AND Escalated = true`,
+        })
+        [Symbol.asyncIterator]()
+        .next();
+      return found.done ? undefined : found.value;
+    },
+    30_000,
+    'the escalated call in visibility',
+  );
   assert.equal(listed.workflowId, `call-${record.id}`);
 });
 
 test('a transfer nobody answers tells the caller and leaves a callback task in the queue', async () => {
-  const { record, handoff, phoneCall } = await callThatHandsOff('+15005550912', { mode: 'cold', queue: 'night-desk', reason: 'refund' });
+  const { record, handoff, phoneCall } = await callThatHandsOff('+15005550912', {
+    mode: 'cold',
+    queue: 'night-desk',
+    reason: 'refund',
+  });
   assert.equal(handoff.outcome, 'no_answer');
   assert.equal(phoneCall.dials[0]?.status, 'no-answer');
   const apology = phoneCall.twimlDocuments.at(-1);
@@ -115,22 +167,40 @@ test('a transfer nobody answers tells the caller and leaves a callback task in t
   assert.equal(task.reason, 'refund');
   assert.equal(task.links.transcript, `/api/v1/call-logs/${record.id}/transcript`);
   assert.equal(task.links.evaluation, `/api/v1/call-logs/${record.id}/evaluation`);
-  await eventually(async () => {
-    const current = await expectApi(stack, 'GET', `/callbacks/${task.id}`, 200);
-    return current.status === 'open' ? true : undefined;
-  }, 30_000, 'the task to open in the queue');
+  await eventually(
+    async () => {
+      const current = await expectApi(stack, 'GET', `/callbacks/${task.id}`, 200);
+      return current.status === 'open' ? true : undefined;
+    },
+    30_000,
+    'the task to open in the queue',
+  );
 });
 
 test('a warm transfer holds the caller while the operator hears a summary, then connects them', async () => {
-  const { handoff, phoneCall, record } = await callThatHandsOff('+15005550913', { mode: 'warm', queue: 'warm-desk', reason: 'damaged parcel' });
+  const { handoff, phoneCall, record } = await callThatHandsOff('+15005550913', {
+    mode: 'warm',
+    queue: 'warm-desk',
+    reason: 'damaged parcel',
+  });
   assert.equal(handoff.mode, 'warm');
   assert.equal(handoff.outcome, 'connected');
-  assert.ok(phoneCall.twimlDocuments.some((doc) => doc.source === 'update' && /<Play loop="0">/.test(doc.document)), 'hold music');
+  assert.ok(
+    phoneCall.twimlDocuments.some(
+      (doc) => doc.source === 'update' && /<Play loop="0">/.test(doc.document),
+    ),
+    'hold music',
+  );
 
-  const operatorLeg = [...stack.phone.calls.values()].find((call) => call.to === WARM_OPERATOR) as SimulatedCall;
+  const operatorLeg = [...stack.phone.calls.values()].find(
+    (call) => call.to === WARM_OPERATOR,
+  ) as SimulatedCall;
   assert.ok(operatorLeg, 'a second leg to the operator');
   assert.equal(operatorLeg.from, DEMO_NUMBER);
-  assert.match(operatorLeg.twimlDocuments[0]?.document ?? '', /<Say>Transfer from the voice agent after \d+ turns\. Reason: damaged parcel\./);
+  assert.match(
+    operatorLeg.twimlDocuments[0]?.document ?? '',
+    /<Say>Transfer from the voice agent after \d+ turns\. Reason: damaged parcel\./,
+  );
   const room = `conference:handoff-${record.id}`;
   assert.equal(operatorLeg.dials[0]?.target, room);
   assert.equal(phoneCall.dials[0]?.target, room);

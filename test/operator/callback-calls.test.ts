@@ -31,23 +31,37 @@ test('a scheduled callback fires on its timer, is retried after a busy line, and
   assert.equal(task.status, 'scheduled');
   assert.equal(task.workflow_id, `callback-${task.id}`);
 
-  const first = await eventually(async () => {
-    const current = await expectApi(stack, 'GET', `/callbacks/${task.id}`, 200);
-    return current.history.length === 1 ? current : undefined;
-  }, 60_000, 'the first attempt');
+  const first = await eventually(
+    async () => {
+      const current = await expectApi(stack, 'GET', `/callbacks/${task.id}`, 200);
+      return current.history.length === 1 ? current : undefined;
+    },
+    60_000,
+    'the first attempt',
+  );
   assert.equal(first.history[0].outcome, 'busy');
   const firstCall = [...stack.phone.calls.values()].find((call) => call.to === CALLEE);
-  assert.ok(firstCall && firstCall.createdAt.getTime() >= dueAt.getTime(), 'not placed before it was due');
+  assert.ok(
+    firstCall && firstCall.createdAt.getTime() >= dueAt.getTime(),
+    'not placed before it was due',
+  );
   // The callee is free now; the next attempt comes after the tenant's spacing.
   stack.phone.setParty(CALLEE, { answer: 'answer', maxCallMs: 3_000 });
 
-  const done = await eventually(async () => {
-    const current = await expectApi(stack, 'GET', `/callbacks/${task.id}`, 200);
-    return current.status === 'completed' ? current : undefined;
-  }, 120_000, 'the callback to complete');
+  const done = await eventually(
+    async () => {
+      const current = await expectApi(stack, 'GET', `/callbacks/${task.id}`, 200);
+      return current.status === 'completed' ? current : undefined;
+    },
+    120_000,
+    'the callback to complete',
+  );
   assert.equal(done.attempts, 2);
   assert.equal(done.disposition, 'reached');
-  assert.deepEqual(done.history.map((row: { outcome: string }) => row.outcome), ['busy', 'completed']);
+  assert.deepEqual(
+    done.history.map((row: { outcome: string }) => row.outcome),
+    ['busy', 'completed'],
+  );
 
   const calls = [...stack.phone.calls.values()].filter((call) => call.to === CALLEE);
   assert.equal(calls.length, 2, 'one call per attempt');
@@ -64,7 +78,9 @@ test('a canceled callback never rings', async () => {
     agent_key: stack.tenant.agentKey,
     due_at: new Date(Date.now() + 4_000).toISOString(),
   });
-  const canceled = await expectApi(stack, 'POST', `/callbacks/${task.id}/cancel`, 200, { reason: 'resolved by email' });
+  const canceled = await expectApi(stack, 'POST', `/callbacks/${task.id}/cancel`, 200, {
+    reason: 'resolved by email',
+  });
   assert.equal(canceled.status, 'canceled');
   await expectApi(stack, 'POST', `/callbacks/${task.id}/cancel`, 409, {});
   const client = await connectClient(stack.config);
@@ -73,7 +89,10 @@ test('a canceled callback never rings', async () => {
   } finally {
     await client.connection.close();
   }
-  assert.equal([...stack.phone.calls.values()].filter((call) => call.to === '+15005550772').length, 0);
+  assert.equal(
+    [...stack.phone.calls.values()].filter((call) => call.to === '+15005550772').length,
+    0,
+  );
   const after = await expectApi(stack, 'GET', `/callbacks/${task.id}`, 200);
   assert.equal(after.status, 'canceled');
   assert.equal(after.attempts, 0);

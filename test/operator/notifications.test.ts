@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { DEMO_CALLEE, DEMO_NUMBER, type Stack } from '../../scripts/stack.js';
-import { startNotificationReceiver, type NotificationReceiver } from '../support/notification-receiver.js';
+import {
+  startNotificationReceiver,
+  type NotificationReceiver,
+} from '../support/notification-receiver.js';
 import { expectApi } from '../support/operator-client.js';
 import { eventually, startTestStack } from '../support/stack.js';
 
@@ -44,19 +47,30 @@ test('a due queue callback reaches the tenant signed, retried through an outage 
   });
   assert.equal(task.status, 'scheduled');
 
-  const opened = await eventually(async () => {
-    const current = await expectApi(stack, 'GET', `/callbacks/${task.id}`, 200);
-    return current.status === 'open' ? current : undefined;
-  }, 30_000, 'the task to open in its queue');
+  const opened = await eventually(
+    async () => {
+      const current = await expectApi(stack, 'GET', `/callbacks/${task.id}`, 200);
+      return current.status === 'open' ? current : undefined;
+    },
+    30_000,
+    'the task to open in its queue',
+  );
   assert.equal(opened.queue_id, queue.id);
 
-  await eventually(async () => (receiver.accepted.size === 1 ? true : undefined), 30_000, 'the event');
+  await eventually(
+    () => Promise.resolve(receiver.accepted.size === 1 ? true : undefined),
+    30_000,
+    'the event',
+  );
   assert.equal(receiver.requests.length, 3, 'two refused attempts, then the accepted one');
   assert.ok(receiver.requests.every((request) => request.signatureValid));
   const ids = new Set(receiver.requests.map((request) => request.eventId));
   assert.equal(ids.size, 1, 'every attempt carries the same event id');
   assert.equal(new Set(receiver.requests.map((request) => request.rawBody)).size, 1);
-  assert.deepEqual(receiver.requests.map((request) => request.answeredStatus), [503, 503, 200]);
+  assert.deepEqual(
+    receiver.requests.map((request) => request.answeredStatus),
+    [503, 503, 200],
+  );
 
   const [eventId] = ids;
   const envelope = receiver.accepted.get(eventId ?? '') as Record<string, any>;
@@ -68,11 +82,17 @@ test('a due queue callback reaches the tenant signed, retried through an outage 
   const delivery = await expectApi(stack, 'GET', `/notifications/deliveries/${eventId}`, 200);
   assert.equal(delivery.status, 'delivered');
   assert.equal(delivery.attempts, 3);
-  assert.deepEqual(delivery.history.map((attempt: { http_status: number }) => attempt.http_status), [503, 503, 200]);
+  assert.deepEqual(
+    delivery.history.map((attempt: { http_status: number }) => attempt.http_status),
+    [503, 503, 200],
+  );
 });
 
 test('one operator at a time claims a queue task, then completes it with a disposition', async () => {
-  const queue = await expectApi(stack, 'POST', '/queues', 201, { name: 'claims', members: ['ana', 'ben'] });
+  const queue = await expectApi(stack, 'POST', '/queues', 201, {
+    name: 'claims',
+    members: ['ana', 'ben'],
+  });
   const task = await expectApi(stack, 'POST', '/callbacks', 201, {
     phone_number: DEMO_CALLEE,
     from: DEMO_NUMBER,
@@ -81,24 +101,42 @@ test('one operator at a time claims a queue task, then completes it with a dispo
     mode: 'notify_queue',
     due_at: new Date().toISOString(),
   });
-  await eventually(async () => {
-    const current = await expectApi(stack, 'GET', `/callbacks/${task.id}`, 200);
-    return current.status === 'open' ? true : undefined;
-  }, 30_000, 'the task to open');
+  await eventually(
+    async () => {
+      const current = await expectApi(stack, 'GET', `/callbacks/${task.id}`, 200);
+      return current.status === 'open' ? true : undefined;
+    },
+    30_000,
+    'the task to open',
+  );
 
-  const claimed = await expectApi(stack, 'POST', `/callbacks/${task.id}/claim`, 200, { operator: 'ana' });
+  const claimed = await expectApi(stack, 'POST', `/callbacks/${task.id}/claim`, 200, {
+    operator: 'ana',
+  });
   assert.equal(claimed.claimed_by, 'ana');
-  const second = await expectApi(stack, 'POST', `/callbacks/${task.id}/claim`, 409, { operator: 'ben' });
+  const second = await expectApi(stack, 'POST', `/callbacks/${task.id}/claim`, 409, {
+    operator: 'ben',
+  });
   assert.equal(second.error.code, 'conflict');
   await expectApi(stack, 'POST', `/callbacks/${task.id}/claim`, 422, { operator: 'mallory' });
 
-  const done = await expectApi(stack, 'POST', `/callbacks/${task.id}/complete`, 200, { disposition: 'resolved_by_phone' });
+  const done = await expectApi(stack, 'POST', `/callbacks/${task.id}/complete`, 200, {
+    disposition: 'resolved_by_phone',
+  });
   assert.equal(done.status, 'completed');
   assert.equal(done.disposition, 'resolved_by_phone');
   const open = await expectApi(stack, 'GET', `/callbacks?status=open&queue_id=${queue.id}`, 200);
   assert.deepEqual(open.data, []);
-  const completed = await expectApi(stack, 'GET', `/callbacks?status=completed&queue_id=${queue.id}`, 200);
-  assert.deepEqual(completed.data.map((row: { id: string }) => row.id), [task.id]);
+  const completed = await expectApi(
+    stack,
+    'GET',
+    `/callbacks?status=completed&queue_id=${queue.id}`,
+    200,
+  );
+  assert.deepEqual(
+    completed.data.map((row: { id: string }) => row.id),
+    [task.id],
+  );
 });
 
 test('a delivery that outlives its horizon is marked failed, announced, and retried by the API with the same id', async () => {
@@ -118,22 +156,49 @@ test('a delivery that outlives its horizon is marked failed, announced, and retr
     due_at: new Date().toISOString(),
   });
 
-  const failed = await eventually(async () => {
-    const list = await expectApi(stack, 'GET', '/notifications/deliveries?event=voice.callback.due&status=failed', 200);
-    return list.data[0];
-  }, 45_000, 'the delivery to give up');
+  const failed = await eventually(
+    async () => {
+      const list = await expectApi(
+        stack,
+        'GET',
+        '/notifications/deliveries?event=voice.callback.due&status=failed',
+        200,
+      );
+      return list.data[0];
+    },
+    45_000,
+    'the delivery to give up',
+  );
   assert.ok(failed.attempts >= 3, `tried ${failed.attempts} times`);
-  const notice = await eventually(async () => {
-    const list = await expectApi(stack, 'GET', '/notifications/deliveries?event=voice.webhook.delivery_failed', 200);
-    return list.data[0];
-  }, 30_000, 'the delivery_failed notice');
+  const notice = await eventually(
+    async () => {
+      const list = await expectApi(
+        stack,
+        'GET',
+        '/notifications/deliveries?event=voice.webhook.delivery_failed',
+        200,
+      );
+      return list.data[0];
+    },
+    30_000,
+    'the delivery_failed notice',
+  );
   const noticeDetail = await expectApi(stack, 'GET', `/notifications/deliveries/${notice.id}`, 200);
   assert.equal(JSON.parse(noticeDetail.body).data.failed_event_id, failed.id);
 
   receiver.heal();
-  const retried = await expectApi(stack, 'POST', `/notifications/deliveries/${failed.id}/retry`, 202);
+  const retried = await expectApi(
+    stack,
+    'POST',
+    `/notifications/deliveries/${failed.id}/retry`,
+    202,
+  );
   assert.equal(retried.status, 'pending');
-  await eventually(async () => (receiver.accepted.has(failed.id) ? true : undefined), 30_000, 'the redelivery');
+  await eventually(
+    () => Promise.resolve(receiver.accepted.has(failed.id) ? true : undefined),
+    30_000,
+    'the redelivery',
+  );
   const sent = receiver.requests.slice(before).filter((request) => request.eventId === failed.id);
   assert.ok(sent.length >= 4);
   assert.equal(new Set(sent.map((request) => request.rawBody)).size, 1, 'the same body every time');

@@ -12,7 +12,10 @@ import { secretBoxFromConfig } from '../../lib/secret-box.js';
 import { connectWorker } from '../../lib/temporal.js';
 import { DEMO_NUMBER, type Stack } from '../../scripts/stack.js';
 import { createCallWorker } from '../../workers/worker.js';
-import { startNotificationReceiver, type NotificationReceiver } from '../support/notification-receiver.js';
+import {
+  startNotificationReceiver,
+  type NotificationReceiver,
+} from '../support/notification-receiver.js';
 import { expectApi } from '../support/operator-client.js';
 import { eventually, startTestStack } from '../support/stack.js';
 
@@ -73,11 +76,20 @@ test('a callback on its timer and a notification between retries each complete o
     mode: 'notify_queue',
     due_at: new Date().toISOString(),
   });
-  const retrying = await eventually(async () => {
-    const list = await expectApi(stack, 'GET', '/notifications/deliveries?event=voice.callback.due', 200);
-    const delivery = list.data.find((row: { attempts: number }) => row.attempts >= 2);
-    return delivery;
-  }, 30_000, 'a delivery being retried');
+  const retrying = await eventually(
+    async () => {
+      const list = await expectApi(
+        stack,
+        'GET',
+        '/notifications/deliveries?event=voice.callback.due',
+        200,
+      );
+      const delivery = list.data.find((row: { attempts: number }) => row.attempts >= 2);
+      return delivery;
+    },
+    30_000,
+    'a delivery being retried',
+  );
 
   // A callback whose timer runs out while no worker is there.
   const dueAt = new Date(Date.now() + 4_000);
@@ -89,26 +101,63 @@ test('a callback on its timer and a notification between retries each complete o
   });
 
   stack.worker.shutdown();
-  await eventually(async () => (stack.worker.getState() === 'STOPPED' ? true : undefined), 30_000, 'the worker to stop');
-  const attemptsWhileUp = (await expectApi(stack, 'GET', `/notifications/deliveries/${retrying.id}`, 200)).attempts;
-  await eventually(async () => (Date.now() > dueAt.getTime() + 2_000 ? true : undefined), 30_000, 'the due time to pass');
-  assert.equal([...stack.phone.calls.values()].filter((call) => call.to === CALLEE).length, 0, 'nothing rings without a worker');
-  assert.equal((await expectApi(stack, 'GET', `/notifications/deliveries/${retrying.id}`, 200)).attempts, attemptsWhileUp);
+  await eventually(
+    () => Promise.resolve(stack.worker.getState() === 'STOPPED' ? true : undefined),
+    30_000,
+    'the worker to stop',
+  );
+  const attemptsWhileUp = (
+    await expectApi(stack, 'GET', `/notifications/deliveries/${retrying.id}`, 200)
+  ).attempts;
+  await eventually(
+    () => Promise.resolve(Date.now() > dueAt.getTime() + 2_000 ? true : undefined),
+    30_000,
+    'the due time to pass',
+  );
+  assert.equal(
+    [...stack.phone.calls.values()].filter((call) => call.to === CALLEE).length,
+    0,
+    'nothing rings without a worker',
+  );
+  assert.equal(
+    (await expectApi(stack, 'GET', `/notifications/deliveries/${retrying.id}`, 200)).attempts,
+    attemptsWhileUp,
+  );
 
   receiver.heal();
   await startReplacementWorker();
 
-  const completed = await eventually(async () => {
-    const task = await expectApi(stack, 'GET', `/callbacks/${waiting.id}`, 200);
-    return task.status === 'completed' ? task : undefined;
-  }, 120_000, 'the callback to complete');
+  const completed = await eventually(
+    async () => {
+      const task = await expectApi(stack, 'GET', `/callbacks/${waiting.id}`, 200);
+      return task.status === 'completed' ? task : undefined;
+    },
+    120_000,
+    'the callback to complete',
+  );
   assert.equal(completed.attempts, 1);
-  assert.equal([...stack.phone.calls.values()].filter((call) => call.to === CALLEE).length, 1, 'the callback rang once');
+  assert.equal(
+    [...stack.phone.calls.values()].filter((call) => call.to === CALLEE).length,
+    1,
+    'the callback rang once',
+  );
 
-  await eventually(async () => (receiver.accepted.has(retrying.id) ? true : undefined), 60_000, 'the delivery');
+  await eventually(
+    () => Promise.resolve(receiver.accepted.has(retrying.id) ? true : undefined),
+    60_000,
+    'the delivery',
+  );
   const forEvent = receiver.requests.filter((request) => request.eventId === retrying.id);
-  assert.equal(forEvent.filter((request) => request.answeredStatus === 200).length, 1, 'delivered once');
-  assert.equal(new Set(forEvent.map((request) => request.rawBody)).size, 1, 'the same event on every attempt');
+  assert.equal(
+    forEvent.filter((request) => request.answeredStatus === 200).length,
+    1,
+    'delivered once',
+  );
+  assert.equal(
+    new Set(forEvent.map((request) => request.rawBody)).size,
+    1,
+    'the same event on every attempt',
+  );
   const envelope = receiver.accepted.get(retrying.id) as Record<string, any>;
   assert.equal(envelope.data.callback_task_id, queued.id);
   const delivery = await expectApi(stack, 'GET', `/notifications/deliveries/${retrying.id}`, 200);

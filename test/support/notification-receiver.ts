@@ -30,7 +30,11 @@ export interface NotificationReceiver {
 
 const TOLERANCE_SEC = 300;
 
-export function verifyAsTenant(secret: string, rawBody: string, header: string | undefined): boolean {
+export function verifyAsTenant(
+  secret: string,
+  rawBody: string,
+  header: string | undefined,
+): boolean {
   const parts = Object.fromEntries((header ?? '').split(',').map((part) => part.split('=', 2)));
   const timestamp = Number(parts.t);
   if (!Number.isInteger(timestamp) || typeof parts.v1 !== 'string') return false;
@@ -52,7 +56,11 @@ export async function startNotificationReceiver(secret: string): Promise<Notific
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const rawBody = Buffer.concat(chunks).toString('utf8');
-      const signatureValid = verifyAsTenant(secret, rawBody, request.headers['x-stateset-signature'] as string | undefined);
+      const signatureValid = verifyAsTenant(
+        secret,
+        rawBody,
+        request.headers['x-stateset-signature'] as string | undefined,
+      );
       const eventId = request.headers['x-stateset-event-id'] as string | undefined;
       let status = 200;
       if (!signatureValid) status = 401;

@@ -29,7 +29,9 @@ export async function expectApi(
 ): Promise<any> {
   const answer = await callApi(stack, method, path, body);
   if (answer.status !== status) {
-    throw new Error(`${method} ${path} answered ${answer.status}, not ${status}: ${JSON.stringify(answer.body)}`);
+    throw new Error(
+      `${method} ${path} answered ${answer.status}, not ${status}: ${JSON.stringify(answer.body)}`,
+    );
   }
   return answer.body;
 }
