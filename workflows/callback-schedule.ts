@@ -43,8 +43,9 @@ export function minutesOf(clock: string): number {
   return Number(match[1]) * 60 + Number(match[2]);
 }
 
-/** Whether a minute of the day falls in [start, end), wrapping past midnight when end <= start. */
+/** Whether a minute of the day falls in [start, end), wrapping past midnight when end < start. */
 function within(minute: number, start: number, end: number): boolean {
+  if (start === end) return false;
   return start < end ? minute >= start && minute < end : minute >= start || minute < end;
 }
 
