@@ -4,7 +4,7 @@
  * the room, an apology).
  */
 import type { Twilio } from 'twilio';
-import { listQueues } from '../db/callbacks.js';
+import { countActiveTasks, listQueues } from '../db/callbacks.js';
 import type { Database } from '../db/database.js';
 import {
   coldTransferTwiml,
@@ -46,13 +46,16 @@ export function createHandoffActivities(deps: HandoffDependencies) {
       const queue = input.queue
         ? queues.find((candidate) => candidate.name === input.queue)
         : queues.find((candidate) => candidate.operator_number !== null);
-      if (!queue) return { queueId: null, operatorNumber: null, open: false, nextOpenAt: null };
+      if (!queue) {
+        return { queueId: null, operatorNumber: null, open: false, full: false, nextOpenAt: null };
+      }
       const hours = queue.business_hours as BusinessHours;
       const now = new Date();
       return {
         queueId: queue.id,
         operatorNumber: queue.operator_number,
         open: isOpen(now, queue.time_zone, hours),
+        full: (await countActiveTasks(deps.db, input.tenantId, queue.id)) >= queue.capacity,
         nextOpenAt: nextBusinessTime(now, queue.time_zone, hours)?.toISOString() ?? null,
       };
     },

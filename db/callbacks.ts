@@ -209,6 +209,17 @@ export async function findCallbackPolicy(db: Queryable, tenantId: string): Promi
   return policy;
 }
 
+export async function updateCallbackPolicy(
+  db: Queryable,
+  tenantId: string,
+  policy: CallbackPolicy,
+): Promise<void> {
+  await db.query('UPDATE tenants SET callback_policy = $2, updated_at = now() WHERE id = $1', [
+    tenantId,
+    policy,
+  ]);
+}
+
 export async function insertQueue(
   db: Queryable,
   queue: Omit<QueueRow, 'created_at'>,

@@ -236,6 +236,11 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
       answeredBy,
       event: { type: 'answered', detail: answeredBy ? { answeredBy } : {} },
     });
+    await emitTenantEvent(input.tenantId, 'voice.call.started', {
+      call_id: input.callId,
+      direction: input.direction,
+      agent_version_id: version.agentVersionId,
+    });
   }
   const maxDurationMs =
     (version.config.max_call_duration_sec ?? DEFAULT_MAX_CALL_DURATION_SEC) * 1_000;

@@ -3,7 +3,14 @@
 export type HandoffMode = 'cold' | 'warm';
 
 export type HandoffOutcome =
-  'connected' | 'busy' | 'no_answer' | 'failed' | 'out_of_hours' | 'no_operator' | 'caller_left';
+  | 'connected'
+  | 'busy'
+  | 'no_answer'
+  | 'failed'
+  | 'out_of_hours'
+  | 'queue_full'
+  | 'no_operator'
+  | 'caller_left';
 
 export interface HandoffRequest {
   mode: HandoffMode;
@@ -25,6 +32,8 @@ export interface HandoffTarget {
   queueId: string | null;
   operatorNumber: string | null;
   open: boolean;
+  /** As many tasks are open or claimed as the queue has capacity for. */
+  full: boolean;
   /** When the queue opens next (for the callback task a failed handoff leaves). */
   nextOpenAt: string | null;
 }

@@ -67,6 +67,7 @@ export async function runHandoff(context: HandoffContext): Promise<HandoffOutcom
   let outcome: HandoffOutcome;
   if (!target.operatorNumber) outcome = 'no_operator';
   else if (!target.open) outcome = 'out_of_hours';
+  else if (target.full) outcome = 'queue_full';
   else if (request.mode === 'cold') outcome = await coldTransfer(context, target.operatorNumber);
   else outcome = await warmTransfer(context, target.operatorNumber);
 

@@ -50,6 +50,36 @@ function taskOperation(
 
 export const operatorOperations: TenantOperation[] = [
   tenantOperation({
+    operationId: 'getCallbackPolicy',
+    method: 'get',
+    path: '/callbacks/policy',
+    tag: 'Operator',
+    scope: 'operator',
+    summary: "How the tenant's callbacks are retried",
+    description: 'Needs the `operator` scope.',
+    success: { status: 200, description: 'The policy.', schema: schemas.callbackPolicyBody },
+    errors: [...errors],
+    handle: ({ deps, tenantId }) => callbacks.findCallbackPolicy(deps.db, tenantId),
+  }),
+  tenantOperation({
+    operationId: 'setCallbackPolicy',
+    method: 'put',
+    path: '/callbacks/policy',
+    tag: 'Operator',
+    scope: 'operator',
+    summary: "Set how the tenant's callbacks are retried",
+    description:
+      'Needs the `operator` scope. Attempts, spacing between them, and quiet hours in a time zone. ' +
+      'Callbacks read it when their workflow starts.',
+    body: schemas.callbackPolicyBody,
+    success: { status: 200, description: 'The policy.', schema: schemas.callbackPolicyBody },
+    errors: [...errors],
+    handle: async ({ deps, tenantId, body }) => {
+      await callbacks.updateCallbackPolicy(deps.db, tenantId, body);
+      return body;
+    },
+  }),
+  tenantOperation({
     operationId: 'createQueue',
     method: 'post',
     path: '/queues',

@@ -18,6 +18,23 @@ const timeZone = z
   .meta({ example: 'America/New_York' });
 const weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
 
+export const callbackPolicyBody = z
+  .object({
+    max_attempts: z.number().int().min(1).max(20),
+    spacing_sec: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 86_400),
+    time_zone: timeZone,
+    quiet_hours: z
+      .object({ start: clock, end: clock })
+      .nullable()
+      .meta({ description: 'Local times when no callback rings; may wrap past midnight.' }),
+  })
+  .strict()
+  .meta({ id: 'CallbackPolicy' });
+
 export const idParam = z.object({ id: z.string().min(1).max(100) });
 
 export const createQueueBody = z

@@ -35,6 +35,7 @@ let theirs: {
   keyId: string;
   queueId: string;
   taskId: string;
+  queuedTaskId: string;
   deliveryId: string;
 };
 let ownAgentKey: string;
@@ -95,6 +96,17 @@ before(async () => {
     }),
     201,
   );
+  const queuedTask = await expectStatus(
+    asTenant(harness, other.key, 'POST', '/api/v1/callbacks', {
+      phone_number: '+14155550126',
+      from: THEIR_NUMBER,
+      agent_key: otherAgent.agent.key,
+      queue_id: queue.id,
+      mode: 'notify_queue',
+      due_at: new Date(Date.now() + 86_400_000).toISOString(),
+    }),
+    201,
+  );
   const deliveryId = 'evt_theirs_cross_tenant';
   await insertDelivery(harness.db, {
     id: deliveryId,
@@ -110,6 +122,7 @@ before(async () => {
     keyId: other.keyId,
     queueId: queue.id,
     taskId: task.id,
+    queuedTaskId: queuedTask.id,
     deliveryId,
   };
 });
@@ -121,6 +134,7 @@ function foreignInputs(): Record<string, Foreign[]> {
   const callTo = { to: '+14155550124', from: OWN_NUMBER };
   const callback = { phone_number: '+14155550124', from: OWN_NUMBER, agent_key: ownAgentKey };
   const task = { params: { id: theirs.taskId } };
+  const queuedTask = { params: { id: theirs.queuedTaskId } };
   const delivery = { params: { id: theirs.deliveryId } };
   return {
     makeCall: [
@@ -140,6 +154,7 @@ function foreignInputs(): Record<string, Foreign[]> {
       { body: { ...callback, queue_id: theirs.queueId } },
       { body: { ...callback, queue_id: theirs.queueId, mode: 'notify_queue' } },
       { body: { ...callback, call_id: theirs.callId } },
+      { body: { ...callback, queue_id: theirs.queueId, call_id: theirs.callId } },
       {
         body: {
           phone_number: '+14155550124',
@@ -149,13 +164,19 @@ function foreignInputs(): Record<string, Foreign[]> {
       },
     ],
     listCallbacks: [],
-    getCallback: [task],
+    getCallbackPolicy: [],
+    setCallbackPolicy: [],
+    getCallback: [task, queuedTask],
     claimCallback: [
       { ...task, body: { operator: 'ana' } },
       { ...task, body: { operator: 'ben' } },
+      { ...queuedTask, body: { operator: 'ana' } },
     ],
     completeCallback: [{ ...task, body: { disposition: 'not yours' } }],
-    cancelCallback: [{ ...task, body: {} }],
+    cancelCallback: [
+      { ...task, body: {} },
+      { ...queuedTask, body: { reason: 'not yours' } },
+    ],
     retryCallback: [{ ...task, body: {} }],
     setNotificationEndpoint: [],
     listNotificationDeliveries: [],

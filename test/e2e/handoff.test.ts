@@ -20,6 +20,17 @@ const WARM_OPERATOR = '+15005550903';
 let stack: Stack;
 let client: Client;
 let versionId: string;
+let ruleVersionId: string;
+
+async function insertApprovedVersion(number: number, config: Record<string, unknown>) {
+  const id = `ver_handoff_${randomBytes(4).toString('hex')}`;
+  await stack.db.query(
+    `INSERT INTO agent_versions (id, tenant_id, agent_id, version, status, config, created_by, decided_by, decided_at)
+     VALUES ($1, $2, $3, $4, 'approved', $5, 'author@example.com', 'approver@example.com', now())`,
+    [id, stack.tenant.tenantId, stack.tenant.agentId, number, config],
+  );
+  return id;
+}
 
 /** The agent greets, then hands the caller on with these arguments. */
 function transferScenario(args: Record<string, string>): ScenarioFactory {
@@ -58,12 +69,20 @@ before(async () => {
       { type: 'builtin', name: 'end_call' },
     ],
   };
-  versionId = `ver_handoff_${randomBytes(4).toString('hex')}`;
-  await stack.db.query(
-    `INSERT INTO agent_versions (id, tenant_id, agent_id, version, status, config, created_by, decided_by, decided_at)
-     VALUES ($1, $2, $3, 99, 'approved', $4, 'author@example.com', 'approver@example.com', now())`,
-    [versionId, stack.tenant.tenantId, stack.tenant.agentId, config],
-  );
+  versionId = await insertApprovedVersion(99, config);
+  ruleVersionId = await insertApprovedVersion(100, {
+    ...config,
+    tools: [{ type: 'builtin', name: 'end_call' }],
+    escalation_rules: [
+      {
+        id: 'tools-keep-failing',
+        trigger: 'tool_error_streak',
+        threshold: 2,
+        action: 'transfer_to_human',
+        target: 'front-desk',
+      },
+    ],
+  });
   for (const [name, operator_number] of [
     ['front-desk', COLD_OPERATOR],
     ['night-desk', ABSENT_OPERATOR],
@@ -77,13 +96,17 @@ after(async () => {
   await stack.stop();
 });
 
-async function callThatHandsOff(callee: string, args: Record<string, string>) {
-  stack.model.setScenario(transferScenario(args));
+async function callThatHandsOff(
+  callee: string,
+  args: Record<string, string>,
+  options: { version?: string; scenario?: ScenarioFactory } = {},
+) {
+  stack.model.setScenario(options.scenario ?? transferScenario(args));
   stack.phone.setParty(callee, { answer: 'answer', maxCallMs: 90_000 });
   const accepted = await expectApi(stack, 'POST', '/make-call', 202, {
     to: callee,
     from: DEMO_NUMBER,
-    agent_version_id: versionId,
+    agent_version_id: options.version ?? versionId,
   });
   const record = await eventually(
     async () => {
@@ -205,4 +228,30 @@ test('a warm transfer holds the caller while the operator hears a summary, then 
   assert.equal(operatorLeg.dials[0]?.target, room);
   assert.equal(phoneCall.dials[0]?.target, room);
   assert.equal(phoneCall.dials[0]?.status, 'completed');
+});
+
+test('a streak of tool errors escalates by the version rule, to the queue the rule names', async () => {
+  const failingTools: ScenarioFactory = (session) => {
+    let greeted = false;
+    session.onResponseRequested(() => {
+      if (greeted) return undefined;
+      greeted = true;
+      return {
+        items: [
+          { say: 'Let me look that up.' },
+          { call: 'lookup_account', arguments: {} },
+          { call: 'lookup_account', arguments: { retry: true } },
+        ],
+      };
+    });
+  };
+  const { handoff, phoneCall } = await callThatHandsOff(
+    '+15005550914',
+    {},
+    { version: ruleVersionId, scenario: failingTools },
+  );
+  assert.equal(handoff.trigger, 'tools-keep-failing');
+  assert.equal(handoff.mode, 'cold');
+  assert.equal(handoff.outcome, 'connected');
+  assert.equal(phoneCall.dials[0]?.target, COLD_OPERATOR);
 });

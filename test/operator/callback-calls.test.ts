@@ -71,6 +71,54 @@ test('a scheduled callback fires on its timer, is retried after a busy line, and
   assert.equal(placed.to, CALLEE);
 });
 
+test('a callback that spent its attempts fails, and a retry through the API tries once more', async () => {
+  const callee = '+15005550773';
+  await expectApi(stack, 'PUT', '/callbacks/policy', 200, {
+    max_attempts: 1,
+    spacing_sec: 5,
+    time_zone: 'UTC',
+    quiet_hours: null,
+  });
+  stack.phone.setParty(callee, { answer: 'busy' });
+  const task = await expectApi(stack, 'POST', '/callbacks', 201, {
+    phone_number: callee,
+    from: DEMO_NUMBER,
+    agent_key: stack.tenant.agentKey,
+  });
+  const failed = await eventually(
+    async () => {
+      const current = await expectApi(stack, 'GET', `/callbacks/${task.id}`, 200);
+      return current.status === 'failed' ? current : undefined;
+    },
+    60_000,
+    'the callback to fail',
+  );
+  assert.equal(failed.disposition, 'attempts_exhausted');
+  assert.deepEqual(
+    failed.history.map((row: { outcome: string }) => row.outcome),
+    ['busy'],
+  );
+
+  stack.phone.setParty(callee, { answer: 'answer', maxCallMs: 3_000 });
+  const retried = await expectApi(stack, 'POST', `/callbacks/${task.id}/retry`, 200, {});
+  assert.equal(retried.status, 'scheduled');
+  const done = await eventually(
+    async () => {
+      const current = await expectApi(stack, 'GET', `/callbacks/${task.id}`, 200);
+      return current.status === 'completed' ? current : undefined;
+    },
+    120_000,
+    'the retried callback to complete',
+  );
+  assert.deepEqual(
+    done.history.map((row: { outcome: string }) => row.outcome),
+    ['busy', 'completed'],
+  );
+  assert.equal([...stack.phone.calls.values()].filter((call) => call.to === callee).length, 2);
+  const policy = await expectApi(stack, 'GET', '/callbacks/policy', 200);
+  assert.equal(policy.max_attempts, 1);
+});
+
 test('a canceled callback never rings', async () => {
   const task = await expectApi(stack, 'POST', '/callbacks', 201, {
     phone_number: '+15005550772',
