@@ -6,6 +6,7 @@
 import {
   condition,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -177,6 +178,9 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
     phase,
   }));
 
+  // Calls started before tenant events existed replay without them (a deploy mid-call stays safe).
+  const emitsTenantEvents = patched('tenant-events');
+
   // Routing: which agent version answers, and why.
   version = await store.resolveAgentVersion({
     tenantId: input.tenantId,
@@ -236,11 +240,13 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
       answeredBy,
       event: { type: 'answered', detail: answeredBy ? { answeredBy } : {} },
     });
-    await emitTenantEvent(input.tenantId, 'voice.call.started', {
-      call_id: input.callId,
-      direction: input.direction,
-      agent_version_id: version.agentVersionId,
-    });
+    if (emitsTenantEvents) {
+      await emitTenantEvent(input.tenantId, 'voice.call.started', {
+        call_id: input.callId,
+        direction: input.direction,
+        agent_version_id: version.agentVersionId,
+      });
+    }
   }
   const maxDurationMs =
     (version.config.max_call_duration_sec ?? DEFAULT_MAX_CALL_DURATION_SEC) * 1_000;
@@ -305,13 +311,15 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
     durationSec,
     endReason: hangUpReason ?? (handoffOutcome ? `handoff_${handoffOutcome}` : 'caller_hung_up'),
   });
-  await emitTenantEvent(input.tenantId, 'voice.call.completed', {
-    call_id: input.callId,
-    status,
-    duration_sec: durationSec,
-    direction: input.direction,
-    handoff_outcome: handoffOutcome ?? null,
-  });
+  if (emitsTenantEvents) {
+    await emitTenantEvent(input.tenantId, 'voice.call.completed', {
+      call_id: input.callId,
+      status,
+      duration_sec: durationSec,
+      direction: input.direction,
+      handoff_outcome: handoffOutcome ?? null,
+    });
+  }
   let evaluation: CallSummary['evaluation'] = 'skipped';
   if (currentStatus() === 'completed' && savedTurns > 0) {
     try {
@@ -322,7 +330,9 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
         requiredTools: version.config.required_tools ?? [],
       });
       evaluation = 'stored';
-      await emitTenantEvent(input.tenantId, 'voice.session.evaluated', { call_id: input.callId });
+      if (emitsTenantEvents) {
+        await emitTenantEvent(input.tenantId, 'voice.session.evaluated', { call_id: input.callId });
+      }
     } catch (error) {
       evaluation = 'failed';
       log.warn('evaluation failed', { callId: input.callId, error: String(error) });
