@@ -3,8 +3,11 @@ import type OpenAI from 'openai';
 import type { Twilio } from 'twilio';
 import type { Database } from '../db/database.js';
 import type { SecretBox } from '../lib/secret-box.js';
+import { createCallbackActivities } from './callbacks.js';
 import { createDatabaseActivities } from './database.js';
 import { createEvaluationActivities } from './evaluation.js';
+import { createHandoffActivities } from './handoff.js';
+import { createNotificationActivities } from './notifications.js';
 import { createTelephonyActivities } from './telephony.js';
 import { createToolActivities } from './tools.js';
 
@@ -24,8 +27,23 @@ export function createActivities(deps: ActivityDependencies) {
   return {
     ...createDatabaseActivities(deps.db),
     ...createTelephonyActivities(deps),
-    ...createToolActivities({ db: deps.db, secrets: deps.secrets, allowInsecureUrls: deps.allowInsecureToolUrls }),
-    ...createEvaluationActivities({ db: deps.db, openai: deps.openai, model: deps.evaluationModel }),
+    ...createToolActivities({
+      db: deps.db,
+      secrets: deps.secrets,
+      allowInsecureUrls: deps.allowInsecureToolUrls,
+    }),
+    ...createEvaluationActivities({
+      db: deps.db,
+      openai: deps.openai,
+      model: deps.evaluationModel,
+    }),
+    ...createCallbackActivities(deps.db),
+    ...createHandoffActivities({ db: deps.db, twilio: deps.twilio, publicUrl: deps.publicUrl }),
+    ...createNotificationActivities({
+      db: deps.db,
+      secrets: deps.secrets,
+      allowInsecureUrls: deps.allowInsecureToolUrls,
+    }),
   };
 }
 

@@ -50,8 +50,22 @@ function runBuiltin(name: string, args: Record<string, unknown>): ToolResult {
       return { status: 'succeeded', output: JSON.stringify({ ok: true, sent: digits }), action: 'send_digits', digits };
     }
     case 'transfer_to_human':
-    case 'schedule_callback':
-      return { status: 'succeeded', output: JSON.stringify({ ok: true, accepted: name, request: args }) };
+      // The call workflow starts the handoff once it sees this result.
+      return {
+        status: 'succeeded',
+        output: JSON.stringify({ ok: true, transferring: true, mode: args.mode ?? 'cold' }),
+      };
+    case 'schedule_callback': {
+      const when = typeof args.when === 'string' ? Date.parse(args.when) : Number.NaN;
+      if (args.when !== undefined && Number.isNaN(when)) {
+        return {
+          status: 'failed',
+          output: JSON.stringify({ error: 'when must be an ISO 8601 time' }),
+        };
+      }
+      // The call workflow records the task and starts its timer once it sees this result.
+      return { status: 'succeeded', output: JSON.stringify({ ok: true, scheduled: true }) };
+    }
     default:
       return { status: 'refused', output: JSON.stringify({ error: `unknown built-in ${name}` }) };
   }
@@ -64,7 +78,10 @@ async function readCapped(response: Response): Promise<string> {
   for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
     total += chunk.byteLength;
     if (total > MAX_RESPONSE_BYTES) {
-      throw ApplicationFailure.nonRetryable(`tool response over ${MAX_RESPONSE_BYTES} bytes`, TOOL_REJECTED);
+      throw ApplicationFailure.nonRetryable(
+        `tool response over ${MAX_RESPONSE_BYTES} bytes`,
+        TOOL_REJECTED,
+      );
     }
     chunks.push(chunk);
   }
@@ -72,13 +89,17 @@ async function readCapped(response: Response): Promise<string> {
 }
 
 export function createToolActivities(deps: ToolDependencies) {
-  async function callWebhook(input: RunToolInput, tool: Extract<ToolDefinition, { type: 'webhook' }>) {
+  async function callWebhook(
+    input: RunToolInput,
+    tool: Extract<ToolDefinition, { type: 'webhook' }>,
+  ) {
     const url = new URL(tool.url);
     if (url.protocol !== 'https:' && !(deps.allowInsecureUrls && url.protocol === 'http:')) {
       throw ApplicationFailure.nonRetryable('tool webhooks must use https', TOOL_REJECTED);
     }
     const credential = await findCredential(deps.db, input.tenantId, 'tool_webhook', 'default');
-    if (!credential) throw ApplicationFailure.nonRetryable('no tool signing secret configured', TOOL_REJECTED);
+    if (!credential)
+      throw ApplicationFailure.nonRetryable('no tool signing secret configured', TOOL_REJECTED);
     const secret = deps.secrets.open(credential.ciphertext, credential.key_id);
 
     const body = JSON.stringify({

@@ -1,5 +1,5 @@
 /** The Express application: Twilio's routes first (raw bodies), then the JSON API. */
-import express, { type Express } from 'express';
+import express, { Router, type Express } from 'express';
 import type { Database } from '../db/database.js';
 import type { Config } from '../lib/config.js';
 import type { Logger } from '../lib/logger.js';
@@ -9,6 +9,9 @@ import type { CallGateway } from './call-gateway.js';
 import { callsRouter } from './calls/router.js';
 import { docsRouter } from './docs.js';
 import { healthRouter } from './health.js';
+import { notificationOperations } from './notifications/operations.js';
+import { mountTenantOperations } from './operator/operation.js';
+import { operatorOperations } from './operator/operations.js';
 import { assignRequestId, notFoundHandler, renderErrors } from './http.js';
 import { buildApiDocuments } from './openapi/documents.js';
 import { createRequestLimits, limitRequestsPerAddress } from './rate-limits.js';
@@ -61,9 +64,30 @@ export function createApp(deps: ApiDependencies): Express {
       namespace: config.temporal.namespace,
     }),
   );
+  app.use('/api/v1', operatorRouter(deps, secrets));
   app.use('/health', healthRouter(deps));
 
   app.use(notFoundHandler());
   app.use(renderErrors(deps.logger));
   return app;
+}
+
+/** Operator queues, callback tasks and event webhooks, mounted from their descriptions. */
+function operatorRouter(
+  deps: ApiDependencies,
+  secrets: ReturnType<typeof secretBoxFromConfig>,
+): Router {
+  const router = Router();
+  mountTenantOperations(
+    router,
+    {
+      db: deps.db,
+      calls: deps.calls,
+      secrets,
+      temporalUiUrl: deps.config.temporal.uiUrl,
+      namespace: deps.config.temporal.namespace,
+    },
+    [...operatorOperations, ...notificationOperations],
+  );
+  return router;
 }

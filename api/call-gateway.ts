@@ -3,24 +3,17 @@
  * Connects lazily and reconnects, so the API keeps serving (with 503s) while
  * Temporal is away, instead of failing to boot.
  */
-import {
-  WorkflowIdConflictPolicy,
-  WorkflowNotFoundError,
-  type Client,
-} from '@temporalio/client';
+import { WorkflowIdConflictPolicy, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { DependencyUnavailableError } from '../lib/errors.js';
-import { callWorkflowId } from '../workflows/ids.js';
-import {
-  machineDetectionSignal,
-  requestHangUpUpdate,
-  twilioStatusSignal,
-} from '../workflows/messages.js';
-import { CALL_DIRECTION, CALL_STATUS, TENANT_ID } from '../workflows/search-attributes.js';
-import type {
-  CallWorkflowInput,
-  MachineDetectionEvent,
-  TwilioStatusEvent,
-} from '../workflows/types.js';
+import { retryCallbackSignal, stopCallbackSignal } from '../workflows/callback-messages.js';
+import type { CallbackWorkflowInput } from '../workflows/callback-types.js';
+import { callbackWorkflowId, callWorkflowId, notificationWorkflowId } from '../workflows/ids.js';
+import { handoffDialedSignal } from '../workflows/handoff-messages.js';
+import type { HandoffDialEvent } from '../workflows/handoff-types.js';
+import { machineDetectionSignal, requestHangUpUpdate, twilioStatusSignal } from '../workflows/messages.js';
+import type { NotificationWorkflowInput } from '../workflows/notification-types.js';
+import { CALL_DIRECTION, CALL_STATUS, TENANT_ID, WORKFLOW_KIND } from '../workflows/search-attributes.js';
+import type { CallWorkflowInput, MachineDetectionEvent, TwilioStatusEvent } from '../workflows/types.js';
 
 export interface CallGateway {
   startCall(input: CallWorkflowInput): Promise<{ workflowId: string }>;
@@ -31,6 +24,18 @@ export interface CallGateway {
   ): Promise<'delivered' | 'no_such_call'>;
   requestHangUp(callId: string, reason: string): Promise<boolean>;
   ping(): Promise<void>;
+  signalHandoffDial(callId: string, event: HandoffDialEvent): Promise<'delivered' | 'no_such_call'>;
+  startCallback(input: CallbackWorkflowInput): Promise<{ workflowId: string }>;
+  /** False when the callback workflow has already finished. */
+  signalCallback(
+    taskId: string,
+    message: { stop: 'completed' | 'canceled' } | { retry: true },
+  ): Promise<boolean>;
+  /** Delivers a stored event again, with the same event id, in a workflow of its own. */
+  redeliverNotification(
+    input: NotificationWorkflowInput,
+    retry: number,
+  ): Promise<{ workflowId: string }>;
 }
 
 export function createCallGateway(connect: () => Promise<Client>, taskQueue: string): CallGateway {
@@ -67,6 +72,7 @@ export function createCallGateway(connect: () => Promise<Client>, taskQueue: str
             { key: TENANT_ID, value: input.tenantId },
             { key: CALL_DIRECTION, value: input.direction },
             { key: CALL_STATUS, value: input.direction === 'inbound' ? 'ringing' : 'queued' },
+            { key: WORKFLOW_KIND, value: 'call' },
           ],
           memo: { tenantId: input.tenantId, direction: input.direction },
         });
@@ -108,6 +114,62 @@ export function createCallGateway(connect: () => Promise<Client>, taskQueue: str
         }
       }),
 
+    signalHandoffDial: (callId, event) =>
+      withClient(async (c) => {
+        try {
+          await c.workflow.getHandle(callWorkflowId(callId)).signal(handoffDialedSignal, event);
+          return 'delivered';
+        } catch (error) {
+          if (error instanceof WorkflowNotFoundError) return 'no_such_call';
+          throw error;
+        }
+      }),
+
+    startCallback: (input) =>
+      withClient(async (c) => {
+        const workflowId = callbackWorkflowId(input.taskId);
+        await c.workflow.start('callbackWorkflow', {
+          taskQueue,
+          workflowId,
+          args: [input],
+          workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+          typedSearchAttributes: [
+            { key: TENANT_ID, value: input.tenantId },
+            { key: WORKFLOW_KIND, value: 'callback' },
+          ],
+        });
+        return { workflowId };
+      }),
+
+    signalCallback: (taskId, message) =>
+      withClient(async (c) => {
+        const handle = c.workflow.getHandle(callbackWorkflowId(taskId));
+        try {
+          if ('stop' in message) await handle.signal(stopCallbackSignal, { status: message.stop });
+          else await handle.signal(retryCallbackSignal);
+          return true;
+        } catch (error) {
+          if (error instanceof WorkflowNotFoundError) return false;
+          throw error;
+        }
+      }),
+
+    redeliverNotification: (input, retry) =>
+      withClient(async (c) => {
+        const workflowId = notificationWorkflowId(input.deliveryId, retry);
+        await c.workflow.start('notificationWorkflow', {
+          taskQueue,
+          workflowId,
+          args: [input],
+          workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+          typedSearchAttributes: [
+            { key: TENANT_ID, value: input.tenantId },
+            { key: WORKFLOW_KIND, value: 'notification' },
+          ],
+        });
+        return { workflowId };
+      }),
+
     ping: () =>
       withClient(async (c) => {
         await c.workflowService.getSystemInfo({});
@@ -117,6 +179,12 @@ export function createCallGateway(connect: () => Promise<Client>, taskQueue: str
 
 /** gRPC UNAVAILABLE / DEADLINE_EXCEEDED, or a connection that never came up. */
 function isUnavailable(error: unknown): boolean {
-  const code = (error as { code?: unknown; cause?: { code?: unknown } }).code ?? (error as { cause?: { code?: unknown } }).cause?.code;
-  return code === 14 || code === 4 || (error instanceof Error && /UNAVAILABLE|DEADLINE_EXCEEDED|connect/i.test(error.message));
+  const code =
+    (error as { code?: unknown; cause?: { code?: unknown } }).code ??
+    (error as { cause?: { code?: unknown } }).cause?.code;
+  return (
+    code === 14 ||
+    code === 4 ||
+    (error instanceof Error && /UNAVAILABLE|DEADLINE_EXCEEDED|connect/i.test(error.message))
+  );
 }

@@ -12,7 +12,9 @@ export interface StreamTwimlOptions {
 
 export function connectStreamTwiml(options: StreamTwimlOptions): string {
   const response = new twilio.twiml.VoiceResponse();
-  const stream = response.connect().stream({ url: options.streamUrl.split('?')[0] ?? options.streamUrl });
+  const stream = response
+    .connect()
+    .stream({ url: options.streamUrl.split('?')[0] ?? options.streamUrl });
   stream.parameter({ name: 'call_id', value: options.callId });
   stream.parameter({ name: 'stream_token', value: options.streamToken });
   return response.toString();
@@ -22,6 +24,13 @@ export function connectStreamTwiml(options: StreamTwimlOptions): string {
 export function politeHangupTwiml(message: string): string {
   const response = new twilio.twiml.VoiceResponse();
   response.say(message);
+  response.hangup();
+  return response.toString();
+}
+
+/** Ends the call without a word (a handoff whose conversation is over). */
+export function hangupTwiml(): string {
+  const response = new twilio.twiml.VoiceResponse();
   response.hangup();
   return response.toString();
 }

@@ -7,6 +7,7 @@ import {
   allHandlersFinished,
   condition,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -32,7 +33,12 @@ import {
   MODEL_FAILURE_REASONS,
   voicemailHangUpReason,
 } from './outcome.js';
+import { createEscalationWatch } from './escalation.js';
+import { runHandoff } from './handoff.js';
+import { handoffDialedSignal } from './handoff-messages.js';
+import type { HandoffDialEvent, HandoffOutcome } from './handoff-types.js';
 import { AGENT_VERSION, CALL_STATUS } from './search-attributes.js';
+import { emitTenantEvent } from './tenant-events.js';
 import { createToolRunner } from './tool-runner.js';
 import {
   STATUS_RANK,
@@ -47,7 +53,11 @@ import {
 
 const store = proxyActivities<CallActivities>({
   startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+  retry: {
+    initialInterval: '500 milliseconds',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+  },
 });
 
 const telephony = proxyActivities<CallActivities>({
@@ -106,6 +116,9 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
     getKeypadEntry: () => keypadEntry,
     onIdentityVerified: (tool) => store.recordCallProgress({ ...ids, event: { type: 'identity_verified', detail: { tool } } }),
   });
+  let handoffDial: HandoffDialEvent | undefined;
+  let handoffOutcome: HandoffOutcome | undefined;
+  const escalation = createEscalationWatch({ call: input, getVersion: () => version });
 
   // A getter, because handlers change the status between awaits.
   function currentStatus(): CallStatus {
@@ -154,6 +167,11 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
 
   setHandler(transcriptTurnSignal, (turn) => {
     pendingTurns.push(turn);
+    escalation.noteTurn(turn);
+  });
+
+  setHandler(handoffDialedSignal, (event) => {
+    handoffDial ??= event;
   });
 
   setHandler(keypadEntrySignal, async (entry) => {
@@ -194,12 +212,17 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
     },
   );
 
-  setHandler(invokeToolUpdate, (invocation) => tools.invoke(invocation), {
-    validator: (invocation: ToolInvocation) => {
-      if (isEnded()) throw new Error('the call has ended');
-      tools.validate(invocation);
+  setHandler(
+    invokeToolUpdate,
+    (invocation) =>
+      tools.invoke(invocation).then((result) => escalation.noteToolResult(invocation, result)),
+    {
+      validator: (invocation: ToolInvocation) => {
+        if (isEnded()) throw new Error('the call has ended');
+        tools.validate(invocation);
+      },
     },
-  });
+  );
 
   setHandler(requestHangUpUpdate, ({ reason, detail }) => {
     if (isEnded() || hangUpReason) return { accepted: false };
@@ -218,6 +241,9 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
     phase,
   }));
 
+  // Calls started before tenant events existed replay without them (a deploy mid-call stays safe).
+  const emitsTenantEvents = patched('tenant-events');
+
   // Routing: which agent version answers, and why.
   version = await store.resolveAgentVersion({
     tenantId: input.tenantId,
@@ -232,7 +258,10 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
     ...ids,
     agentVersionId: version.agentVersionId,
     versionReason: version.reason,
-    event: { type: 'routed', detail: { agentVersionId: version.agentVersionId, reason: version.reason } },
+    event: {
+      type: 'routed',
+      detail: { agentVersionId: version.agentVersionId, reason: version.reason },
+    },
   });
 
   // Dialing (outbound): Twilio rings the callee; status callbacks move the call on.
@@ -269,11 +298,42 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
       answeredBy,
       event: { type: 'answered', detail: answeredBy ? { answeredBy } : {} },
     });
+    if (emitsTenantEvents) {
+      await emitTenantEvent(input.tenantId, 'voice.call.started', {
+        call_id: input.callId,
+        direction: input.direction,
+        agent_version_id: version.agentVersionId,
+      });
+    }
   }
   const flushing = saveTurnsUntilEnded();
   const hardStopMs = Math.max(conversationDeadline(version) + WRAP_UP_GRACE_MS - Date.now(), 1);
-  const ended = await condition(() => isEnded() || hangUpReason !== undefined || mediaEnded, hardStopMs);
+  const ended = await condition(
+    () => isEnded() || hangUpReason !== undefined || mediaEnded || escalation.handoff() !== undefined,
+    hardStopMs,
+  );
   if (!ended) hangUpReason = 'max_duration';
+
+  // Handoff: a person takes the call (or a callback task is left); the call ends on Twilio's side.
+  const handoff = escalation.handoff();
+  if (handoff && !isEnded() && !hangUpReason && callSid) {
+    phase = 'handoff';
+    handoffOutcome = await runHandoff({
+      callId: input.callId,
+      tenantId: input.tenantId,
+      callSid,
+      agentId: version.agentId,
+      agentVersionId: version.agentVersionId,
+      ourNumber: input.direction === 'inbound' ? input.to : input.from,
+      callerNumber: input.direction === 'inbound' ? input.from : input.to,
+      summary: escalation.summary(savedTurns + pendingTurns.length),
+      request: handoff,
+      dialed: () => handoffDial,
+      callEnded: isEnded,
+    });
+    const settled = await condition(isEnded, hardStopMs);
+    if (!settled) hangUpReason = 'max_duration';
+  }
 
   // The stream stopped without a final status (no status callback configured, or it is late):
   // ask Twilio how the call ended.
@@ -311,9 +371,20 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
 
   // Wrap-up: the record, then the evaluation (which never blocks the record).
   phase = 'wrap-up';
-  const endReason = hangUpReason ?? (isAnswered() ? 'caller_hung_up' : status);
+  const endReason =
+    hangUpReason ?? (handoffOutcome ? `handoff_${handoffOutcome}` : isAnswered() ? 'caller_hung_up' : status);
   const outcome = callOutcome(status, answeredBy, endReason);
   await store.finalizeCall({ ...ids, status, outcome, durationSec, endReason });
+  if (emitsTenantEvents) {
+    await emitTenantEvent(input.tenantId, 'voice.call.completed', {
+      call_id: input.callId,
+      status,
+      outcome,
+      duration_sec: durationSec,
+      direction: input.direction,
+      handoff_outcome: handoffOutcome ?? null,
+    });
+  }
   let evaluation: CallSummary['evaluation'] = 'skipped';
   if (outcome === 'completed' && savedTurns > 0) {
     try {
@@ -323,6 +394,9 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
         requiredTools: config.required_tools ?? [],
       });
       evaluation = 'stored';
+      if (emitsTenantEvents) {
+        await emitTenantEvent(input.tenantId, 'voice.session.evaluated', { call_id: input.callId });
+      }
     } catch (error) {
       evaluation = 'failed';
       log.warn('evaluation failed', { callId: input.callId, error: String(error) });

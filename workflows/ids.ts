@@ -7,3 +7,15 @@ export function callWorkflowId(callId: string): string {
 export function inboundCallId(callSid: string): string {
   return `call_${callSid}`;
 }
+
+/** One delivery workflow per event; a retry through the API gets a suffix of its own. */
+export function notificationWorkflowId(deliveryId: string, retry?: number): string {
+  return retry === undefined
+    ? `notification-${deliveryId}`
+    : `notification-${deliveryId}-retry-${retry}`;
+}
+
+/** One workflow per callback task. */
+export function callbackWorkflowId(taskId: string): string {
+  return `callback-${taskId}`;
+}

@@ -17,7 +17,15 @@ const BUILTIN_DESCRIPTIONS: Record<string, { description: string; parameters: Re
   },
   transfer_to_human: {
     description: 'Transfer the caller to a human operator.',
-    parameters: { type: 'object', properties: { reason: { type: 'string' } }, required: [] },
+    parameters: {
+      type: 'object',
+      properties: {
+        reason: { type: 'string' },
+        mode: { type: 'string', enum: ['warm', 'cold'], description: 'warm: the operator hears a summary first' },
+        queue: { type: 'string', description: 'The operator queue, by name' },
+      },
+      required: [],
+    },
   },
   schedule_callback: {
     description: 'Schedule a call back to the caller at a later time.',

@@ -32,9 +32,8 @@ export const toolRefusedSignal = defineSignal<[ToolRefusal]>('toolRefused');
 export const transcriptTurnSignal = defineSignal<[TranscriptTurn]>('transcriptTurn');
 
 /** The media stream closed (the bridge saw `stop` or lost the socket). */
-export const mediaStreamEndedSignal = defineSignal<[{ streamSid: string; reason: string }]>(
-  'mediaStreamEnded',
-);
+export const mediaStreamEndedSignal =
+  defineSignal<[{ streamSid: string; reason: string }]>('mediaStreamEnded');
 
 /** The bridge claims the call's media; answers the model session's configuration. */
 export const attachMediaStreamUpdate = defineUpdate<
@@ -68,7 +67,7 @@ export interface CallStateView {
   streamSid?: string;
   turns: number;
   toolRuns: number;
-  phase: 'routing' | 'dialing' | 'connected' | 'ending' | 'wrap-up' | 'done';
+  phase: 'routing' | 'dialing' | 'connected' | 'handoff' | 'ending' | 'wrap-up' | 'done';
 }
 
 export const callStateQuery = defineQuery<CallStateView>('callState');

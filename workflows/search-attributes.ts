@@ -7,8 +7,21 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 
 export const TENANT_ID = defineSearchAttributeKey('TenantId', SearchAttributeType.KEYWORD);
 export const CALL_STATUS = defineSearchAttributeKey('CallStatus', SearchAttributeType.KEYWORD);
-export const CALL_DIRECTION = defineSearchAttributeKey('CallDirection', SearchAttributeType.KEYWORD);
+export const CALL_DIRECTION = defineSearchAttributeKey(
+  'CallDirection',
+  SearchAttributeType.KEYWORD,
+);
 export const AGENT_VERSION = defineSearchAttributeKey('AgentVersion', SearchAttributeType.KEYWORD);
 export const ESCALATED = defineSearchAttributeKey('Escalated', SearchAttributeType.BOOL);
 
-export const CALL_SEARCH_ATTRIBUTES = [TENANT_ID, CALL_STATUS, CALL_DIRECTION, AGENT_VERSION, ESCALATED];
+/** Which kind of workflow: 'call', 'callback' or 'notification'. */
+export const WORKFLOW_KIND = defineSearchAttributeKey('WorkflowKind', SearchAttributeType.KEYWORD);
+
+export const CALL_SEARCH_ATTRIBUTES = [
+  TENANT_ID,
+  CALL_STATUS,
+  CALL_DIRECTION,
+  AGENT_VERSION,
+  ESCALATED,
+  WORKFLOW_KIND,
+];

@@ -88,7 +88,10 @@ export function createToolRunner(context: ToolRunnerContext) {
         });
       } catch {
         // Retries are spent: the model hears that the tool failed and the call goes on.
-        result = { status: 'failed', output: JSON.stringify({ error: `the tool ${tool.name} failed` }) };
+        result = {
+          status: 'failed',
+          output: JSON.stringify({ error: `the tool ${tool.name} failed` }),
+        };
       }
     }
     if (verifies && !identityVerified && confirmsIdentity(result)) {

@@ -7,6 +7,8 @@ import { OpenAPIRegistry, OpenApiGeneratorV3 } from '@asteasolutions/zod-to-open
 import { ADMIN_BASE_PATH } from '../admin/operation.js';
 import { adminOperations } from '../admin/operations.js';
 import { callOperations } from '../calls/openapi.js';
+import { notificationOperations } from '../notifications/operations.js';
+import { operatorOperations } from '../operator/operations.js';
 import { registerOperation, type OperationDescription } from './operation.js';
 
 export const PUBLIC_BASE_PATH = '/api/v1';
@@ -24,7 +26,11 @@ export interface ApiDocuments {
 }
 
 /** Tenant runtime operations; a new tenant route is added here or the route test fails. */
-export const publicOperations: OperationDescription[] = [...callOperations];
+export const publicOperations: OperationDescription[] = [
+  ...callOperations,
+  ...operatorOperations,
+  ...notificationOperations,
+];
 
 function generate(
   operations: OperationDescription[],

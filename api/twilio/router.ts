@@ -7,7 +7,8 @@ import { DependencyUnavailableError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { maskPhoneNumber } from '../../lib/redact.js';
 import { mintStreamToken } from '../../lib/stream-token.js';
-import { connectStreamTwiml, politeHangupTwiml } from '../../lib/twiml.js';
+import { HANDOFF_FAILED_MESSAGE } from '../../lib/handoff-twiml.js';
+import { connectStreamTwiml, hangupTwiml, politeHangupTwiml } from '../../lib/twiml.js';
 import type { CallGateway } from '../call-gateway.js';
 import { route } from '../http.js';
 import type { TwilioAuthTokens } from './account-tokens.js';
@@ -25,8 +26,10 @@ export interface TwilioRouteDependencies {
 }
 
 const SORRY_UNKNOWN_NUMBER = 'Sorry, this number is not in service. Goodbye.';
-const SORRY_UNAVAILABLE = 'Sorry, we cannot take your call right now. Please try again in a few minutes. Goodbye.';
-const SORRY_BUSY = 'Sorry, all of our lines are busy right now. Please try again in a few minutes. Goodbye.';
+const SORRY_UNAVAILABLE =
+  'Sorry, we cannot take your call right now. Please try again in a few minutes. Goodbye.';
+const SORRY_BUSY =
+  'Sorry, all of our lines are busy right now. Please try again in a few minutes. Goodbye.';
 
 const callSid = z.string().regex(/^CA[0-9a-f]{32}$/);
 // Numbers, or client:/sip: identities; never control characters.
@@ -42,7 +45,17 @@ const incomingCallForm = z.object({
 
 const statusCallbackForm = z.object({
   CallSid: callSid,
-  CallStatus: z.enum(['queued', 'initiated', 'ringing', 'in-progress', 'completed', 'busy', 'no-answer', 'failed', 'canceled']),
+  CallStatus: z.enum([
+    'queued',
+    'initiated',
+    'ringing',
+    'in-progress',
+    'completed',
+    'busy',
+    'no-answer',
+    'failed',
+    'canceled',
+  ]),
   CallDuration: z.coerce.number().int().min(0).optional(),
   SequenceNumber: z.coerce.number().int().min(0).optional(),
   AnsweredBy: z.string().max(40).optional(),
@@ -62,7 +75,19 @@ const machineDetectionForm = z.object({
   ]),
 });
 
-const statusQuery = z.object({ call_id: z.string().regex(/^call_[A-Za-z0-9_-]{1,64}$/).optional() });
+const dialActionForm = z.object({
+  CallSid: callSid,
+  DialCallStatus: z.enum(['completed', 'answered', 'busy', 'no-answer', 'failed', 'canceled']),
+  DialCallSid: callSid.optional(),
+  DialCallDuration: z.coerce.number().int().min(0).optional(),
+});
+
+const statusQuery = z.object({
+  call_id: z
+    .string()
+    .regex(/^call_[A-Za-z0-9_-]{1,64}$/)
+    .optional(),
+});
 
 function sendTwiml(response: Response, twiml: string): void {
   response.status(200).type('text/xml').send(twiml);
@@ -70,7 +95,10 @@ function sendTwiml(response: Response, twiml: string): void {
 
 export function twilioRouter(deps: TwilioRouteDependencies): Router {
   const router = Router();
-  const verified = [readRawBody, verifyTwilioSignature(deps.publicUrl, deps.authTokens, deps.logger)];
+  const verified = [
+    readRawBody,
+    verifyTwilioSignature(deps.publicUrl, deps.authTokens, deps.logger),
+  ];
 
   router.post(
     '/incoming-call',
@@ -78,7 +106,10 @@ export function twilioRouter(deps: TwilioRouteDependencies): Router {
     route(async (request, response) => {
       const form = incomingCallForm.safeParse(formOf(request));
       if (!form.success) {
-        deps.logger.warn({ requestId: request.requestId }, 'incoming call without the expected fields');
+        deps.logger.warn(
+          { requestId: request.requestId },
+          'incoming call without the expected fields',
+        );
         sendTwiml(response, politeHangupTwiml(SORRY_UNAVAILABLE));
         return;
       }
@@ -120,7 +151,10 @@ export function twilioRouter(deps: TwilioRouteDependencies): Router {
       } catch (error) {
         if (!(error instanceof DependencyUnavailableError)) throw error;
         // Twilio waits for us; a caller hears a polite message rather than an error tone.
-        deps.logger.warn({ callSid: CallSid, dependency: error.dependency }, 'inbound call refused: dependency down');
+        deps.logger.warn(
+          { callSid: CallSid, dependency: error.dependency },
+          'inbound call refused: dependency down',
+        );
         sendTwiml(response, politeHangupTwiml(SORRY_UNAVAILABLE));
       }
     }),
@@ -137,7 +171,8 @@ export function twilioRouter(deps: TwilioRouteDependencies): Router {
         return;
       }
 
-      const callId = query.data.call_id ?? (await findCallByCallSid(deps.db, form.data.CallSid))?.id;
+      const callId =
+        query.data.call_id ?? (await findCallByCallSid(deps.db, form.data.CallSid))?.id;
       if (!callId) {
         deps.logger.warn({ callSid: form.data.CallSid }, 'status callback for an unknown call');
         response.status(204).end();
@@ -146,7 +181,10 @@ export function twilioRouter(deps: TwilioRouteDependencies): Router {
       // A tenant's subaccount may only report on that tenant's calls.
       const accountTenantId = request.twilioAccount?.tenantId;
       if (accountTenantId && (await findCallById(deps.db, callId))?.tenant_id !== accountTenantId) {
-        deps.logger.warn({ callSid: form.data.CallSid }, "status callback from another tenant's account");
+        deps.logger.warn(
+          { callSid: form.data.CallSid },
+          "status callback from another tenant's account",
+        );
         response.status(204).end();
         return;
       }
@@ -158,7 +196,8 @@ export function twilioRouter(deps: TwilioRouteDependencies): Router {
         answeredBy: form.data.AnsweredBy,
         timestamp: form.data.Timestamp,
       });
-      if (outcome === 'no_such_call') deps.logger.info({ callId }, 'status callback after the call workflow closed');
+      if (outcome === 'no_such_call')
+        deps.logger.info({ callId }, 'status callback after the call workflow closed');
       response.status(204).end();
     }),
   );
@@ -181,6 +220,40 @@ export function twilioRouter(deps: TwilioRouteDependencies): Router {
       });
       if (outcome === 'no_such_call') deps.logger.info({ callId }, 'machine detection after the call workflow closed');
       response.status(204).end();
+    }),
+  );
+
+  // A handoff's <Dial> ended: tell the call workflow, and tell the caller if nobody took the call.
+  router.post(
+    '/handoff-status',
+    ...verified,
+    route(async (request, response) => {
+      const form = dialActionForm.safeParse(formOf(request));
+      const query = statusQuery.safeParse(request.query);
+      const callId = query.success ? query.data.call_id : undefined;
+      if (!form.success || !callId) {
+        response.status(400).type('text/plain').send('unexpected dial action');
+        return;
+      }
+      const call = await findCallById(deps.db, callId);
+      const accountTenantId = request.twilioAccount?.tenantId;
+      if (
+        !call ||
+        call.call_sid !== form.data.CallSid ||
+        (accountTenantId && call.tenant_id !== accountTenantId)
+      ) {
+        deps.logger.warn({ callSid: form.data.CallSid }, 'dial action for an unknown call');
+        sendTwiml(response, hangupTwiml());
+        return;
+      }
+      await deps.calls.signalHandoffDial(callId, {
+        dialCallStatus: form.data.DialCallStatus,
+        dialCallSid: form.data.DialCallSid,
+        durationSec: form.data.DialCallDuration,
+      });
+      const connected =
+        form.data.DialCallStatus === 'completed' || form.data.DialCallStatus === 'answered';
+      sendTwiml(response, connected ? hangupTwiml() : politeHangupTwiml(HANDOFF_FAILED_MESSAGE));
     }),
   );
 

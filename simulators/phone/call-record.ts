@@ -25,6 +25,7 @@ export function createCallRecord(args: NewCallArgs): SimulatedCall {
     webhooks: [],
     twimlDocuments: [],
     ignoredVerbs: [],
+    dials: [],
     streams: [],
     stream: null,
     events: [],

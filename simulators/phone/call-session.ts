@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import { logCallEvent } from './call-record.js';
 import { detectMachineAsync, type MachineDetectionOptions } from './machine-detection.js';
+import type { ConferenceRooms } from './dial.js';
 import { StatusCallbackSender, type StatusCallbackConfig } from './status-callbacks.js';
 import { sleepUnlessAborted } from './time.js';
 import { TwimlRunner, type TwimlSource, type TwimlTiming } from './twiml-runner.js';
@@ -32,6 +33,8 @@ export interface CallSessionOptions {
   twiml: TwimlSource;
   timing: TwimlTiming;
   logger: Logger;
+  partyFor(number: string): PartyBehaviour;
+  conferences: ConferenceRooms;
 }
 
 export type CallUpdate = { status: 'completed' | 'canceled' } | { twiml: TwimlSource };
@@ -66,6 +69,8 @@ export class CallSession {
       callEnded: this.endControl.signal,
       onDocumentLoaded: () => this.answerOnFirstDocument(),
       endCall: (endedBy) => this.end({ endedBy }),
+      partyFor: (number) => options.partyFor(number),
+      conferences: options.conferences,
     });
 
     const lifeDone = new Promise<void>((resolve) => {

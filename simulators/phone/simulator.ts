@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { createCallRecord } from './call-record.js';
+import { ConferenceRooms } from './dial.js';
 import { CallSession, type CallUpdate } from './call-session.js';
 import { createRestHandler } from './rest-api.js';
 import type { CreateCallForm } from './rest-schemas.js';
@@ -34,6 +35,8 @@ export async function startPhoneSimulator(options: PhoneSimulatorOptions): Promi
     playMs: options.playMs ?? 1_000,
   };
   const sessions = new Map<string, CallSession>();
+  const conferences = new ConferenceRooms();
+  const partyFor = (number: string) => parties.get(number) ?? defaultParty;
   const calls = new Map<string, SimulatedCall>();
 
   function addSession(session: CallSession): void {
@@ -87,6 +90,8 @@ export async function startPhoneSimulator(options: PhoneSimulatorOptions): Promi
         : { kind: 'url', url: form.Url ?? '', method: form.Method, purpose: 'voice' },
       timing,
       logger: logger.child({ callSid: call.sid }),
+      partyFor,
+      conferences,
     });
     addSession(session);
     setTimeout(() => session.startOutbound(), CALL_START_DELAY_MS);
@@ -114,6 +119,8 @@ export async function startPhoneSimulator(options: PhoneSimulatorOptions): Promi
       twiml: { kind: 'url', url: webhookUrl, method: 'POST', purpose: 'voice' },
       timing,
       logger: logger.child({ callSid: call.sid }),
+      partyFor,
+      conferences,
     });
     addSession(session);
     session.startInbound();

@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import { buildCallParams } from './call-params.js';
 import { logCallEvent, msSinceCreated } from './call-record.js';
+import { performDial, type ConferenceRooms } from './dial.js';
 import { MediaStreamConnection } from './media-stream.js';
 import { sendSignedRequest } from './signed-request.js';
 import { sleepUnlessAborted } from './time.js';
@@ -14,7 +15,14 @@ import type { CallEndedBy, PartyBehaviour, SimulatedCall, WebhookPurpose } from 
 
 export type TwimlSource =
   | { kind: 'inline'; document: string; origin: 'create' | 'update' }
-  | { kind: 'url'; url: string; method: 'GET' | 'POST'; purpose: WebhookPurpose };
+  | {
+      kind: 'url';
+      url: string;
+      method: 'GET' | 'POST';
+      purpose: WebhookPurpose;
+      /** Sent besides the call's own parameters (a `<Dial action>` gets DialCallStatus). */
+      extraParams?: Record<string, string>;
+    };
 
 export interface TwimlTiming {
   sayMsPerCharacter: number;
@@ -31,6 +39,9 @@ export interface TwimlRunnerHost {
   callEnded: AbortSignal;
   onDocumentLoaded(): void;
   endCall(endedBy: CallEndedBy): void;
+  /** Who answers a `<Dial>` to this number. */
+  partyFor(number: string): PartyBehaviour;
+  conferences: ConferenceRooms;
 }
 
 interface LoadedDocument {
@@ -94,7 +105,7 @@ export class TwimlRunner {
     const response = await sendSignedRequest({
       url: source.url,
       method: source.method,
-      params: buildCallParams(call),
+      params: { ...buildCallParams(call), ...source.extraParams },
       authToken: this.host.authToken,
       signal,
     });
@@ -158,6 +169,25 @@ export class TwimlRunner {
             return this.followUrl(verb.action, verb.method, 'connect-action', document.baseUrl);
           }
           break;
+        case 'Dial': {
+          const dialed = await performDial(this.host, verb, signal);
+          if (verb.action && !signal.aborted) {
+            const outcome = this.followUrl(
+              verb.action,
+              verb.method,
+              'dial-action',
+              document.baseUrl,
+            );
+            if (outcome.kind !== 'next' || outcome.source.kind !== 'url') return outcome;
+            const extraParams: Record<string, string> = {
+              DialCallStatus: dialed.status ?? 'failed',
+              DialCallDuration: String(dialed.durationSec),
+            };
+            if (dialed.dialCallSid) extraParams.DialCallSid = dialed.dialCallSid;
+            return { kind: 'next', source: { ...outcome.source, extraParams } };
+          }
+          break;
+        }
         case 'Ignored':
           this.recordIgnored(verb.name, verb.detail);
           break;

@@ -19,7 +19,17 @@ export type TwimlVerb =
   | { verb: 'Pause'; lengthSec: number }
   | { verb: 'Redirect'; url: string; method: 'GET' | 'POST' }
   | { verb: 'Hangup' }
+  | DialVerb
   | { verb: 'Ignored'; name: string; detail: string };
+
+/** `<Dial>` to one `<Number>` (a second leg to a party) or into a `<Conference>` room. */
+export interface DialVerb {
+  verb: 'Dial';
+  action?: string;
+  method: 'GET' | 'POST';
+  timeoutSec: number;
+  target: { kind: 'number'; number: string } | { kind: 'conference'; room: string };
+}
 
 /** Thrown for TwiML that Twilio would refuse to execute. */
 export class TwimlError extends Error {
@@ -47,6 +57,11 @@ const parameterAttributesSchema = z.object({ name: z.string().min(1), value: z.s
 const playAttributesSchema = z.object({ loop: z.coerce.number().int().min(0).default(1) });
 const pauseAttributesSchema = z.object({ length: z.coerce.number().int().min(0).default(1) });
 const redirectAttributesSchema = z.object({ method: methodSchema });
+const dialAttributesSchema = z.object({
+  action: z.string().min(1).optional(),
+  method: methodSchema,
+  timeout: z.coerce.number().int().min(5).max(600).default(30),
+});
 
 export function parseTwiml(document: string): TwimlVerb[] {
   let root: XmlElement;
@@ -79,6 +94,8 @@ function readVerb(element: XmlElement): TwimlVerb {
     }
     case 'Hangup':
       return { verb: 'Hangup' };
+    case 'Dial':
+      return readDial(element);
     default:
       return { verb: 'Ignored', name: element.name, detail: describeIgnored(element) };
   }
@@ -97,6 +114,20 @@ function readConnect(element: XmlElement): TwimlVerb {
     parameters[parameter.name] = parameter.value;
   }
   return { verb: 'Connect', action, method, stream: { url, name, parameters } };
+}
+
+function readDial(element: XmlElement): TwimlVerb {
+  const { action, method, timeout } = parseAttributes(dialAttributesSchema, element);
+  const base = { verb: 'Dial' as const, action, method, timeoutSec: timeout };
+  const conference = element.children.find((child) => child.name === 'Conference');
+  if (conference) {
+    if (conference.text === '') throw new TwimlError('<Conference> has no room name');
+    return { ...base, target: { kind: 'conference', room: conference.text } };
+  }
+  const number = element.children.find((child) => child.name === 'Number')?.text ?? element.text;
+  if (!/^\+[1-9]\d{6,14}$/.test(number))
+    throw new TwimlError(`<Dial> has no E.164 number: ${number}`);
+  return { ...base, target: { kind: 'number', number } };
 }
 
 function parseAttributes<T>(schema: z.ZodType<T>, element: XmlElement): T {

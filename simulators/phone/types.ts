@@ -93,7 +93,7 @@ export interface StatusCallbackRecord {
   error?: string;
 }
 
-export type WebhookPurpose = 'voice' | 'redirect' | 'connect-action';
+export type WebhookPurpose = 'voice' | 'redirect' | 'connect-action' | 'dial-action';
 
 export interface WebhookRecord {
   purpose: WebhookPurpose;
@@ -175,6 +175,20 @@ export interface MachineDetectionRecord {
   atMs: number;
 }
 
+export type DialCallStatus =
+  'completed' | 'answered' | 'busy' | 'no-answer' | 'failed' | 'canceled';
+
+export interface DialRecord {
+  target: string;
+  /** The second leg's sid (`<Number>`); null for a conference. */
+  dialCallSid: string | null;
+  status: DialCallStatus | null;
+  startedAtMs: number;
+  answeredAtMs: number | null;
+  endedAtMs: number | null;
+  durationSec: number;
+}
+
 export interface CallEventRecord {
   atMs: number;
   type: string;
@@ -201,8 +215,10 @@ export interface SimulatedCall {
   statusCallbacks: StatusCallbackRecord[];
   webhooks: WebhookRecord[];
   twimlDocuments: TwimlRecord[];
-  /** Verbs the simulator records but does not perform, such as `<Dial>`. */
+  /** Verbs the simulator records but does not perform, such as `<Gather>`. */
   ignoredVerbs: { verb: string; detail: string; atMs: number }[];
+  /** Every `<Dial>` the call performed, in order. */
+  dials: DialRecord[];
   /** Every stream the call opened, in order; `stream` is the latest. */
   streams: StreamRecord[];
   stream: StreamRecord | null;

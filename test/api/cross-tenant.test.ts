@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { publicOperations } from '../../api/openapi/documents.js';
 import { openApiPath } from '../../api/openapi/operation.js';
+import { insertDelivery } from '../../db/notifications.js';
 import { startApiHarness, type ApiHarness } from '../support/api-harness.js';
 import {
   admin,
@@ -32,7 +33,12 @@ let theirs: {
   versionId: string;
   draftId: string;
   keyId: string;
+  queueId: string;
+  taskId: string;
+  queuedTaskId: string;
+  deliveryId: string;
 };
+let ownAgentKey: string;
 const OWN_NUMBER = '+15005550601';
 const THEIR_NUMBER = '+15005550602';
 
@@ -43,12 +49,13 @@ before(async () => {
   });
   ownKey = own.key;
   const ownAgent = await createApprovedAgent(harness, own.tenant.id);
+  ownAgentKey = ownAgent.agent.key;
   await createRoute(harness, own.tenant.id, ownAgent.agent.id, OWN_NUMBER, [
     [ownAgent.version.id, 100],
   ]);
 
   const other = await createTenantWithKey(harness, 'Theirs', {
-    scopes: ['calls:read', 'calls:write'],
+    scopes: ['calls:read', 'calls:write', 'operator'],
   });
   const otherAgent = await createApprovedAgent(harness, other.tenant.id);
   await createRoute(harness, other.tenant.id, otherAgent.agent.id, THEIR_NUMBER, [
@@ -72,12 +79,51 @@ before(async () => {
     }),
     202,
   );
+  const queue = await expectStatus(
+    asTenant(harness, other.key, 'POST', '/api/v1/queues', {
+      name: 'theirs',
+      operator_number: THEIR_NUMBER,
+    }),
+    201,
+  );
+  const task = await expectStatus(
+    asTenant(harness, other.key, 'POST', '/api/v1/callbacks', {
+      phone_number: '+14155550125',
+      from: THEIR_NUMBER,
+      agent_key: otherAgent.agent.key,
+      queue_id: queue.id,
+      due_at: new Date(Date.now() + 86_400_000).toISOString(),
+    }),
+    201,
+  );
+  const queuedTask = await expectStatus(
+    asTenant(harness, other.key, 'POST', '/api/v1/callbacks', {
+      phone_number: '+14155550126',
+      from: THEIR_NUMBER,
+      agent_key: otherAgent.agent.key,
+      queue_id: queue.id,
+      mode: 'notify_queue',
+      due_at: new Date(Date.now() + 86_400_000).toISOString(),
+    }),
+    201,
+  );
+  const deliveryId = 'evt_theirs_cross_tenant';
+  await insertDelivery(harness.db, {
+    id: deliveryId,
+    tenantId: other.tenant.id,
+    event: 'voice.call.completed',
+    body: JSON.stringify({ id: deliveryId, data: { to: THEIR_NUMBER } }),
+  });
   theirs = {
     callId: call.call_id,
     workflowId: call.workflow_id,
     versionId: otherAgent.version.id,
     draftId: draft.id,
     keyId: other.keyId,
+    queueId: queue.id,
+    taskId: task.id,
+    queuedTaskId: queuedTask.id,
+    deliveryId,
   };
 });
 after(() => harness.stop());
@@ -86,6 +132,10 @@ after(() => harness.stop());
 function foreignInputs(): Record<string, Foreign[]> {
   const call = { params: { id: theirs.callId } };
   const callTo = { to: '+14155550124', from: OWN_NUMBER };
+  const callback = { phone_number: '+14155550124', from: OWN_NUMBER, agent_key: ownAgentKey };
+  const task = { params: { id: theirs.taskId } };
+  const queuedTask = { params: { id: theirs.queuedTaskId } };
+  const delivery = { params: { id: theirs.deliveryId } };
   return {
     makeCall: [
       { body: { ...callTo, agent_version_id: theirs.versionId } },
@@ -97,6 +147,41 @@ function foreignInputs(): Record<string, Foreign[]> {
     getCallEvaluation: [call],
     getCallEvents: [call],
     hangUpCall: [{ ...call, body: { reason: 'not yours' } }],
+    createQueue: [],
+    listQueues: [],
+    getQueue: [{ params: { id: theirs.queueId } }],
+    createCallback: [
+      { body: { ...callback, queue_id: theirs.queueId } },
+      { body: { ...callback, queue_id: theirs.queueId, mode: 'notify_queue' } },
+      { body: { ...callback, call_id: theirs.callId } },
+      { body: { ...callback, queue_id: theirs.queueId, call_id: theirs.callId } },
+      {
+        body: {
+          phone_number: '+14155550124',
+          from: OWN_NUMBER,
+          agent_version_id: theirs.versionId,
+        },
+      },
+    ],
+    listCallbacks: [],
+    getCallbackPolicy: [],
+    setCallbackPolicy: [],
+    getCallback: [task, queuedTask],
+    claimCallback: [
+      { ...task, body: { operator: 'ana' } },
+      { ...task, body: { operator: 'ben' } },
+      { ...queuedTask, body: { operator: 'ana' } },
+    ],
+    completeCallback: [{ ...task, body: { disposition: 'not yours' } }],
+    cancelCallback: [
+      { ...task, body: {} },
+      { ...queuedTask, body: { reason: 'not yours' } },
+    ],
+    retryCallback: [{ ...task, body: {} }],
+    setNotificationEndpoint: [],
+    listNotificationDeliveries: [],
+    getNotificationDelivery: [delivery],
+    retryNotificationDelivery: [delivery],
   };
 }
 

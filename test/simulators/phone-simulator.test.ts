@@ -147,7 +147,7 @@ describe('signatures and REST errors', () => {
 });
 
 describe('TwiML', () => {
-  test('reads entities, comments and parameters, and records verbs it does not perform', () => {
+  test('reads entities, comments, parameters and a bare <Dial> number', () => {
     const verbs = parseTwiml(
       `<?xml version="1.0" encoding="UTF-8"?>
       <Response><!-- greeting --><Say voice="alice">Fish &amp; chips &#x2014; now</Say>
@@ -162,7 +162,13 @@ describe('TwiML', () => {
         method: 'POST',
         stream: { url: 'wss://bridge.test/s', name: undefined, parameters: { k: 'a"b' } },
       },
-      { verb: 'Ignored', name: 'Dial', detail: '+15005550111' },
+      {
+        verb: 'Dial',
+        action: undefined,
+        method: 'POST',
+        timeoutSec: 30,
+        target: { kind: 'number', number: '+15005550111' },
+      },
       { verb: 'Pause', lengthSec: 2 },
       { verb: 'Hangup' },
     ]);

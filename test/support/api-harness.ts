@@ -121,7 +121,10 @@ export async function startApiHarness(options: HarnessOptions = {}): Promise<Api
     if (!client) return;
     const connected = await client;
     // Calls started here have no worker; end their workflows so nothing lingers on the server.
-    const started = await db.query<{ workflow_id: string }>('SELECT workflow_id FROM calls');
+    const started = await db.query<{ workflow_id: string }>(
+      `SELECT workflow_id FROM calls
+       UNION SELECT workflow_id FROM callback_tasks WHERE workflow_id IS NOT NULL`,
+    );
     for (const { workflow_id } of started.rows) {
       await connected.workflow
         .getHandle(workflow_id)
