@@ -184,7 +184,14 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
     });
   });
 
-  setHandler(toolRefusedSignal, (refusal) => tools.recordRefusal(refusal));
+  // A refused call is a tool error too: it counts towards the version's tool-error escalation.
+  setHandler(toolRefusedSignal, async (refusal) => {
+    await tools.recordRefusal(refusal);
+    await escalation.noteToolResult(refusal, {
+      status: 'refused',
+      output: JSON.stringify({ error: refusal.reason }),
+    });
+  });
 
   setHandler(mediaStreamEndedSignal, ({ streamSid: ended }) => {
     if (ended !== streamSid) return;
