@@ -32,6 +32,7 @@ export const peerMessage = z.discriminatedUnion('type', [
     framesMisrouted: z.number().int(),
     peerCpuPercent: z.number(),
     peerEventLoopP99Ms: z.number(),
+    peerLoopUtilization: z.number(),
   }),
   z.object({ type: z.literal('closed') }),
 ]);

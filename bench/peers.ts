@@ -81,11 +81,13 @@ async function run(request: RunRequest): Promise<void> {
   stats.measuring = true;
   loopDelay.reset();
   const cpuStart = process.cpuUsage();
+  const loopStart = performance.eventLoopUtilization();
   const startedAt = performance.now();
   send({ type: 'measuring' });
   await delay(request.measureMs);
   stats.measuring = false;
   const cpu = process.cpuUsage(cpuStart);
+  const loop = performance.eventLoopUtilization(loopStart);
   const elapsedMs = performance.now() - startedAt;
 
   for (const peer of peers) peer.stopTalking();
@@ -105,6 +107,7 @@ async function run(request: RunRequest): Promise<void> {
     framesMisrouted: stats.misrouted,
     peerCpuPercent: ((cpu.user + cpu.system) / 1_000 / elapsedMs) * 100,
     peerEventLoopP99Ms: loopDelay.percentile(99) / 1e6,
+    peerLoopUtilization: loop.utilization,
   });
 
   for (const peer of peers) peer.hangUp();

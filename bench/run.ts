@@ -82,9 +82,11 @@ for (const calls of concurrencies) {
   await inbox.next('measuring');
   loopDelay.reset();
   const cpuStart = process.cpuUsage();
+  const loopStart = performance.eventLoopUtilization();
   const startedAt = performance.now();
   const result = await inbox.next('result');
   const cpu = process.cpuUsage(cpuStart);
+  const loop = performance.eventLoopUtilization(loopStart);
   const elapsedMs = performance.now() - startedAt;
   const memory = process.memoryUsage();
 
@@ -93,6 +95,7 @@ for (const calls of concurrencies) {
     sessions: media.sessions.size,
     result,
     bridgeEventLoopP99Ms: loopDelay.percentile(99) / 1e6,
+    bridgeLoopUtilization: loop.utilization,
     bridgeCpuPercentPerCall: ((cpu.user + cpu.system) / 1_000 / elapsedMs / calls) * 100,
     rssPerCallKb: (memory.rss - rssBeforeBytes) / calls / 1_024,
     heapPerCallKb: (memory.heapUsed - heapBeforeBytes) / calls / 1_024,
