@@ -31,7 +31,7 @@ const stats = new TrafficStats();
 const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 loopDelay.enable();
 const model = new ModelPeer(await ensureSimulatorCertificate(environment.BENCH_TLS_DIR), callsById);
-const modelPort = await model.listen();
+const { tlsPort, plainPort } = await model.listen();
 let runNumber = 0;
 
 function send(message: PeerMessage): void {
@@ -128,4 +128,4 @@ process.on('message', (raw) => {
   });
 });
 process.on('disconnect', () => void model.close().finally(() => process.exit(0)));
-send({ type: 'ready', modelPort });
+send({ type: 'ready', tlsPort, plainPort });

@@ -22,7 +22,13 @@ const percent = (share: number) => `${Math.round(share * 100)}%`.padStart(4);
 
 export function printReport(
   rows: RunRow[],
-  meta: { measureMs: number; cores: number; loadBefore: number[]; loadAfter: number[] },
+  meta: {
+    plainModel: boolean;
+    measureMs: number;
+    cores: number;
+    loadBefore: number[];
+    loadAfter: number[];
+  },
 ): void {
   const say = (line = '') => process.stdout.write(`${line}\n`);
   say();
@@ -30,7 +36,9 @@ export function printReport(
     'Media bridge benchmark: one bridge process, every call through media/server.ts and a CallSession,',
   );
   say(
-    'the model over TLS with the real openai client; Twilio and model peers in a second process.',
+    meta.plainModel
+      ? 'the model over PLAIN ws (--model-transport=plain: a comparison, not the product path);'
+      : 'the model over TLS with the real openai client; Twilio and model peers in a second process.',
   );
   say('The CallControl answers at once (no Temporal round trips): the bridge is what is measured.');
   say(

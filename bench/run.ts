@@ -24,6 +24,7 @@ import { createMediaServer } from '../media/server.js';
 import { freePort } from '../scripts/stack.js';
 import { ensureSimulatorCertificate } from '../simulators/tls.js';
 import { createInstantCallControl } from './instant-call-control.js';
+import { createPlainModelConnector } from './plain-model-connector.js';
 import { peerMessage, type PeerMessage, type RunRequest } from './messages.js';
 import { printReport, type RunRow } from './report.js';
 
@@ -49,7 +50,15 @@ const peers = fork(resolve('bench/peers.ts'), [], {
   },
 });
 const inbox = messagesFrom(peers);
-const { modelPort } = await inbox.next('ready');
+const { tlsPort, plainPort } = await inbox.next('ready');
+// TLS with the real openai client is the product's path; plain ws only shows what TLS costs.
+const plainModel = argument('model-transport', 'tls') === 'plain';
+const models = plainModel
+  ? createPlainModelConnector(`ws://127.0.0.1:${plainPort}/v1/realtime`)
+  : createModelConnector(
+      new OpenAI({ apiKey: 'sk-bench', baseURL: `https://localhost:${tlsPort}/v1` }),
+      5_000,
+    );
 
 const mediaPort = await freePort();
 const streamUrl = `ws://127.0.0.1:${mediaPort}/media-stream`;
@@ -57,10 +66,7 @@ const media = createMediaServer({
   streamUrl,
   authToken: () => authToken,
   control: createInstantCallControl(),
-  models: createModelConnector(
-    new OpenAI({ apiKey: 'sk-bench', baseURL: `https://localhost:${modelPort}/v1` }),
-    5_000,
-  ),
+  models,
   defaultModel: 'gpt-realtime',
   streamTokenSecret,
   logger: createLogger('silent'),
@@ -104,7 +110,13 @@ for (const calls of concurrencies) {
   while (media.sessions.size > 0) await new Promise((done) => setTimeout(done, SETTLE_POLL_MS));
 }
 
-printReport(rows, { measureMs, cores: cpus().length, loadBefore, loadAfter: loadavg() });
+printReport(rows, {
+  plainModel,
+  measureMs,
+  cores: cpus().length,
+  loadBefore,
+  loadAfter: loadavg(),
+});
 peers.disconnect();
 await media.close();
 process.exit(0);
