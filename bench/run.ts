@@ -77,11 +77,12 @@ const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 loopDelay.enable();
 const rows: RunRow[] = [];
 const loadBefore = loadavg();
+// Memory per call is measured against the idle bridge, after a collection.
+globalThis.gc?.();
+const idleRssBytes = process.memoryUsage().rss;
+const idleHeapBytes = process.memoryUsage().heapUsed;
 
 for (const calls of concurrencies) {
-  globalThis.gc?.();
-  const rssBeforeBytes = process.memoryUsage().rss;
-  const heapBeforeBytes = process.memoryUsage().heapUsed;
   const request: RunRequest = { type: 'run', streamUrl, calls, warmUpMs: WARM_UP_MS, measureMs };
   peers.send(request);
 
@@ -103,8 +104,8 @@ for (const calls of concurrencies) {
     bridgeEventLoopP99Ms: loopDelay.percentile(99) / 1e6,
     bridgeLoopUtilization: loop.utilization,
     bridgeCpuPercentPerCall: ((cpu.user + cpu.system) / 1_000 / elapsedMs / calls) * 100,
-    rssPerCallKb: (memory.rss - rssBeforeBytes) / calls / 1_024,
-    heapPerCallKb: (memory.heapUsed - heapBeforeBytes) / calls / 1_024,
+    rssPerCallKb: (memory.rss - idleRssBytes) / calls / 1_024,
+    heapPerCallKb: (memory.heapUsed - idleHeapBytes) / calls / 1_024,
   });
   await inbox.next('closed');
   while (media.sessions.size > 0) await new Promise((done) => setTimeout(done, SETTLE_POLL_MS));
