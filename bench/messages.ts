@@ -17,7 +17,7 @@ export const hopStats = z.object({
 });
 
 export const peerMessage = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('ready'), modelPort: z.number().int() }),
+  z.object({ type: z.literal('ready'), tlsPort: z.number().int(), plainPort: z.number().int() }),
   z.object({ type: z.literal('measuring') }),
   z.object({
     type: z.literal('result'),
@@ -32,6 +32,7 @@ export const peerMessage = z.discriminatedUnion('type', [
     framesMisrouted: z.number().int(),
     peerCpuPercent: z.number(),
     peerEventLoopP99Ms: z.number(),
+    peerLoopUtilization: z.number(),
   }),
   z.object({ type: z.literal('closed') }),
 ]);

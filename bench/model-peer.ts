@@ -5,8 +5,9 @@
  * audio it receives, speaks 100 ms of stamped agent audio every 100 ms (real
  * time), and now and then reports the caller speaking over the agent.
  */
+import { createServer as createPlainServer } from 'node:http';
 import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server as NetServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { readStamp, stampedPayload } from './frame-stamp.js';
@@ -28,6 +29,8 @@ interface ModelConnection {
 
 export class ModelPeer {
   private readonly server: Server;
+  /** The same server without TLS, to show what TLS to the model costs (--model-transport=plain). */
+  private readonly plainServer = createPlainServer();
   private readonly sockets = new WebSocketServer({ noServer: true });
   private readonly connections = new Set<ModelConnection>();
 
@@ -36,18 +39,21 @@ export class ModelPeer {
     private readonly callsById: Map<string, CallTraffic>,
   ) {
     this.server = createServer(tls);
-    this.server.on('upgrade', (request, socket, head) => {
-      socket.on('error', () => socket.destroy());
-      this.sockets.handleUpgrade(request, socket, head, (webSocket) => this.accept(webSocket));
-    });
+    for (const server of [this.server, this.plainServer]) {
+      server.on('upgrade', (request, socket, head) => {
+        socket.on('error', () => socket.destroy());
+        this.sockets.handleUpgrade(request, socket, head, (webSocket) => this.accept(webSocket));
+      });
+    }
   }
 
-  listen(): Promise<number> {
-    return new Promise((resolve) =>
-      this.server.listen(0, '127.0.0.1', () =>
-        resolve((this.server.address() as AddressInfo).port),
-      ),
-    );
+  /** Answers the TLS port and the plain port. */
+  async listen(): Promise<{ tlsPort: number; plainPort: number }> {
+    const listenOn = (server: NetServer) =>
+      new Promise<number>((resolve) =>
+        server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)),
+      );
+    return { tlsPort: await listenOn(this.server), plainPort: await listenOn(this.plainServer) };
   }
 
   /** Starts speaking on every paired connection, spread evenly across the interval. */
@@ -67,6 +73,7 @@ export class ModelPeer {
 
   close(): Promise<void> {
     for (const client of this.sockets.clients) client.terminate();
+    this.plainServer.close();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 

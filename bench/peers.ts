@@ -31,7 +31,7 @@ const stats = new TrafficStats();
 const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 loopDelay.enable();
 const model = new ModelPeer(await ensureSimulatorCertificate(environment.BENCH_TLS_DIR), callsById);
-const modelPort = await model.listen();
+const { tlsPort, plainPort } = await model.listen();
 let runNumber = 0;
 
 function send(message: PeerMessage): void {
@@ -81,11 +81,13 @@ async function run(request: RunRequest): Promise<void> {
   stats.measuring = true;
   loopDelay.reset();
   const cpuStart = process.cpuUsage();
+  const loopStart = performance.eventLoopUtilization();
   const startedAt = performance.now();
   send({ type: 'measuring' });
   await delay(request.measureMs);
   stats.measuring = false;
   const cpu = process.cpuUsage(cpuStart);
+  const loop = performance.eventLoopUtilization(loopStart);
   const elapsedMs = performance.now() - startedAt;
 
   for (const peer of peers) peer.stopTalking();
@@ -105,6 +107,7 @@ async function run(request: RunRequest): Promise<void> {
     framesMisrouted: stats.misrouted,
     peerCpuPercent: ((cpu.user + cpu.system) / 1_000 / elapsedMs) * 100,
     peerEventLoopP99Ms: loopDelay.percentile(99) / 1e6,
+    peerLoopUtilization: loop.utilization,
   });
 
   for (const peer of peers) peer.hangUp();
@@ -125,4 +128,4 @@ process.on('message', (raw) => {
   });
 });
 process.on('disconnect', () => void model.close().finally(() => process.exit(0)));
-send({ type: 'ready', modelPort });
+send({ type: 'ready', tlsPort, plainPort });

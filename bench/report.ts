@@ -6,6 +6,8 @@ export interface RunRow {
   sessions: number;
   result: Extract<PeerMessage, { type: 'result' }>;
   bridgeEventLoopP99Ms: number;
+  /** Share of the measured time the bridge's event loop was busy (0 to 1). */
+  bridgeLoopUtilization: number;
   bridgeCpuPercentPerCall: number;
   rssPerCallKb: number;
   heapPerCallKb: number;
@@ -16,10 +18,17 @@ const P99_LIMIT_MS = 5;
 
 const ms = (value: number) => value.toFixed(2).padStart(6);
 const column = (text: string | number, width: number) => String(text).padStart(width);
+const percent = (share: number) => `${Math.round(share * 100)}%`.padStart(4);
 
 export function printReport(
   rows: RunRow[],
-  meta: { measureMs: number; cores: number; loadBefore: number[]; loadAfter: number[] },
+  meta: {
+    plainModel: boolean;
+    measureMs: number;
+    cores: number;
+    loadBefore: number[];
+    loadAfter: number[];
+  },
 ): void {
   const say = (line = '') => process.stdout.write(`${line}\n`);
   say();
@@ -27,7 +36,9 @@ export function printReport(
     'Media bridge benchmark: one bridge process, every call through media/server.ts and a CallSession,',
   );
   say(
-    'the model over TLS with the real openai client; Twilio and model peers in a second process.',
+    meta.plainModel
+      ? 'the model over PLAIN ws (--model-transport=plain: a comparison, not the product path);'
+      : 'the model over TLS with the real openai client; Twilio and model peers in a second process.',
   );
   say('The CallControl answers at once (no Temporal round trips): the bridge is what is measured.');
   say(
@@ -46,7 +57,7 @@ export function printReport(
   say();
   say(
     '  calls | caller->model p50   p99  p99.9 | model->caller p50   p99  p99.9 | barge-in p99 | loop p99 |' +
-      ' cpu%/call | rss KB/call | heap KB/call | dropped reordered | peer cpu% peer loop p99',
+      ' busy | cpu%/call | rss KB/call | heap KB/call | dropped reordered | peer busy peer loop p99',
   );
   for (const row of rows) {
     const { result } = row;
@@ -54,12 +65,14 @@ export function printReport(
       `  ${column(row.calls, 5)} |           ${ms(result.callerToModel.p50)} ${ms(result.callerToModel.p99)} ${ms(result.callerToModel.p999)} |` +
         `           ${ms(result.modelToCaller.p50)} ${ms(result.modelToCaller.p99)} ${ms(result.modelToCaller.p999)} |` +
         `       ${ms(result.bargeInP99)} |   ${ms(row.bridgeEventLoopP99Ms)} |` +
+        ` ${percent(row.bridgeLoopUtilization)} |` +
         `    ${row.bridgeCpuPercentPerCall.toFixed(3).padStart(6)} |      ${column(Math.round(row.rssPerCallKb), 6)} |` +
         `       ${column(Math.round(row.heapPerCallKb), 6)} | ${column(result.framesDropped, 7)} ${column(result.framesReordered + result.framesMisrouted, 9)} |` +
-        `    ${column(Math.round(result.peerCpuPercent), 6)}    ${ms(result.peerEventLoopP99Ms)}`,
+        `     ${percent(result.peerLoopUtilization)}      ${ms(result.peerEventLoopP99Ms)}`,
     );
   }
   say();
+  say('busy: share of the measured time the event loop ran; loop p99: event-loop delay.');
   const carried = rows.filter(
     (row) =>
       row.result.callerToModel.p99 < P99_LIMIT_MS && row.result.modelToCaller.p99 < P99_LIMIT_MS,

@@ -24,6 +24,7 @@ import { createMediaServer } from '../media/server.js';
 import { freePort } from '../scripts/stack.js';
 import { ensureSimulatorCertificate } from '../simulators/tls.js';
 import { createInstantCallControl } from './instant-call-control.js';
+import { createPlainModelConnector } from './plain-model-connector.js';
 import { peerMessage, type PeerMessage, type RunRequest } from './messages.js';
 import { printReport, type RunRow } from './report.js';
 
@@ -49,7 +50,15 @@ const peers = fork(resolve('bench/peers.ts'), [], {
   },
 });
 const inbox = messagesFrom(peers);
-const { modelPort } = await inbox.next('ready');
+const { tlsPort, plainPort } = await inbox.next('ready');
+// TLS with the real openai client is the product's path; plain ws only shows what TLS costs.
+const plainModel = argument('model-transport', 'tls') === 'plain';
+const models = plainModel
+  ? createPlainModelConnector(`ws://127.0.0.1:${plainPort}/v1/realtime`)
+  : createModelConnector(
+      new OpenAI({ apiKey: 'sk-bench', baseURL: `https://localhost:${tlsPort}/v1` }),
+      5_000,
+    );
 
 const mediaPort = await freePort();
 const streamUrl = `ws://127.0.0.1:${mediaPort}/media-stream`;
@@ -57,10 +66,7 @@ const media = createMediaServer({
   streamUrl,
   authToken: () => authToken,
   control: createInstantCallControl(),
-  models: createModelConnector(
-    new OpenAI({ apiKey: 'sk-bench', baseURL: `https://localhost:${modelPort}/v1` }),
-    5_000,
-  ),
+  models,
   defaultModel: 'gpt-realtime',
   streamTokenSecret,
   logger: createLogger('silent'),
@@ -71,20 +77,23 @@ const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 loopDelay.enable();
 const rows: RunRow[] = [];
 const loadBefore = loadavg();
+// Memory per call is measured against the idle bridge, after a collection.
+globalThis.gc?.();
+const idleRssBytes = process.memoryUsage().rss;
+const idleHeapBytes = process.memoryUsage().heapUsed;
 
 for (const calls of concurrencies) {
-  globalThis.gc?.();
-  const rssBeforeBytes = process.memoryUsage().rss;
-  const heapBeforeBytes = process.memoryUsage().heapUsed;
   const request: RunRequest = { type: 'run', streamUrl, calls, warmUpMs: WARM_UP_MS, measureMs };
   peers.send(request);
 
   await inbox.next('measuring');
   loopDelay.reset();
   const cpuStart = process.cpuUsage();
+  const loopStart = performance.eventLoopUtilization();
   const startedAt = performance.now();
   const result = await inbox.next('result');
   const cpu = process.cpuUsage(cpuStart);
+  const loop = performance.eventLoopUtilization(loopStart);
   const elapsedMs = performance.now() - startedAt;
   const memory = process.memoryUsage();
 
@@ -93,15 +102,22 @@ for (const calls of concurrencies) {
     sessions: media.sessions.size,
     result,
     bridgeEventLoopP99Ms: loopDelay.percentile(99) / 1e6,
+    bridgeLoopUtilization: loop.utilization,
     bridgeCpuPercentPerCall: ((cpu.user + cpu.system) / 1_000 / elapsedMs / calls) * 100,
-    rssPerCallKb: (memory.rss - rssBeforeBytes) / calls / 1_024,
-    heapPerCallKb: (memory.heapUsed - heapBeforeBytes) / calls / 1_024,
+    rssPerCallKb: (memory.rss - idleRssBytes) / calls / 1_024,
+    heapPerCallKb: (memory.heapUsed - idleHeapBytes) / calls / 1_024,
   });
   await inbox.next('closed');
   while (media.sessions.size > 0) await new Promise((done) => setTimeout(done, SETTLE_POLL_MS));
 }
 
-printReport(rows, { measureMs, cores: cpus().length, loadBefore, loadAfter: loadavg() });
+printReport(rows, {
+  plainModel,
+  measureMs,
+  cores: cpus().length,
+  loadBefore,
+  loadAfter: loadavg(),
+});
 peers.disconnect();
 await media.close();
 process.exit(0);

@@ -28,10 +28,9 @@ export function createModelConnector(openai: OpenAI, connectTimeoutMs: number): 
       return new Promise((resolve, reject) => {
         let settled = false;
         let closedReported = false;
-        const realtime = new OpenAIRealtimeWS(
-          { model, options: { handshakeTimeout: connectTimeoutMs } },
-          openai,
-        );
+        // Base64 audio barely compresses: per-message deflate would only cost CPU and latency.
+        const options = { handshakeTimeout: connectTimeoutMs, perMessageDeflate: false };
+        const realtime = new OpenAIRealtimeWS({ model, options }, openai);
         const socket = realtime.socket;
 
         const reportClosed = (reason: string, code?: number, closeReason?: string) => {

@@ -24,10 +24,10 @@ test('a result that arrives while the response still speaks waits for response.d
   const followUps: ResponsePlan[] = [{ items: [{ say: 'It has shipped.' }] }];
   stack.model.setScenario(
     scriptedAgent({
-      // The function call comes first, then eight seconds of speech: the model sends that for
-      // about 800 ms, long after the tool's answer is back.
+      // The function call comes first, then sixteen seconds of speech: the model sends that for
+      // about 1.6 s, long after the tool's answer is back.
       afterUtterance: () => ({
-        items: [lookup, { say: 'Let me check that for you while I look it up.', durationMs: 8_000 }],
+        items: [lookup, { say: 'Let me check that for you while I look it up.', durationMs: 16_000 }],
         repeatArgumentsDone: true,
       }),
       onFollowUp: () => followUps.shift(),
