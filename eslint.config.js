@@ -1,13 +1,24 @@
 // Lint: type-aware rules for the whole project, plus the purity fence around workflows.
 import tseslint from 'typescript-eslint';
 
-const FORBIDDEN_IN_WORKFLOWS = ['pg', 'pg-*', 'ws', 'twilio', 'twilio/*', 'openai', 'openai/*', 'node:*'];
+const FORBIDDEN_IN_WORKFLOWS = [
+  'pg',
+  'pg-*',
+  'ws',
+  'twilio',
+  'twilio/*',
+  'openai',
+  'openai/*',
+  'node:*',
+];
 
 export default tseslint.config(
   { ignores: ['node_modules/**', '.data/**', 'dist/**', 'eslint.config.js', 'test/fixtures/**'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
-    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
     rules: {
       '@typescript-eslint/no-floating-promises': [
         'error',
@@ -17,8 +28,14 @@ export default tseslint.config(
           ],
         },
       ],
-      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-misused-promises': [
+        'error',
+        { checksVoidReturn: { arguments: false } },
+      ],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-console': 'error',
       // Async functions that return values are a fine way to satisfy a Promise interface.
@@ -32,17 +49,22 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: FORBIDDEN_IN_WORKFLOWS, message: 'Workflows must stay deterministic: no I/O modules.' },
+            {
+              group: FORBIDDEN_IN_WORKFLOWS,
+              message: 'Workflows must stay deterministic: no I/O modules.',
+            },
             {
               group: ['../activities/*', '../activities'],
               allowTypeImports: true,
               message: 'Import activities into workflows with `import type` only.',
             },
           ],
-          paths: ['fs', 'path', 'crypto', 'http', 'https', 'net', 'child_process', 'os'].map((name) => ({
-            name,
-            message: 'Workflows must stay deterministic: no Node built-ins.',
-          })),
+          paths: ['fs', 'path', 'crypto', 'http', 'https', 'net', 'child_process', 'os'].map(
+            (name) => ({
+              name,
+              message: 'Workflows must stay deterministic: no Node built-ins.',
+            }),
+          ),
         },
       ],
     },

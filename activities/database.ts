@@ -55,13 +55,16 @@ export function createDatabaseActivities(db: Database) {
     }): Promise<ResolvedAgentVersion> {
       if (input.agentVersionId) {
         const row = await findAgentVersion(db, input.tenantId, input.agentVersionId);
-        if (!row || row.status !== 'approved') throw unavailable('the agent version is not approved');
+        if (!row || row.status !== 'approved')
+          throw unavailable('the agent version is not approved');
         return resolved(row, 'explicit version requested');
       }
       if (!input.agentId) throw unavailable('no agent given');
 
       const route = await routeFor(input.tenantId, input.agentId, input.phoneRouteId);
-      const picked = route ? pickVersionFor(route.rollout, route.id, input.callerNumber) : undefined;
+      const picked = route
+        ? pickVersionFor(route.rollout, route.id, input.callerNumber)
+        : undefined;
       if (route && picked) {
         const row = await findAgentVersion(db, input.tenantId, picked.agentVersionId);
         if (row?.status === 'approved') {
@@ -85,7 +88,13 @@ export function createDatabaseActivities(db: Database) {
       firstSequence: number;
       turns: TranscriptTurn[];
     }): Promise<void> {
-      await insertTranscriptTurns(db, input.callId, input.tenantId, input.firstSequence, input.turns);
+      await insertTranscriptTurns(
+        db,
+        input.callId,
+        input.tenantId,
+        input.firstSequence,
+        input.turns,
+      );
     },
 
     async recordFunctionCall(input: {

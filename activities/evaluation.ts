@@ -26,7 +26,12 @@ const JUDGE_INSTRUCTIONS =
 
 const judgmentSchema = z.object({
   criteria: z.array(
-    z.object({ id: z.string(), score: z.number().min(0).max(1), passed: z.boolean(), reason: z.string() }),
+    z.object({
+      id: z.string(),
+      score: z.number().min(0).max(1),
+      passed: z.boolean(),
+      reason: z.string(),
+    }),
   ),
   summary: z.string(),
 });
@@ -69,7 +74,11 @@ export function deterministicChecks(input: {
   const agentTurns = input.turns.filter((turn) => turn.role === 'agent').length;
   const callerTurns = input.turns.length - agentTurns;
   const checks: Check[] = [
-    { id: 'call_completed', passed: input.status === 'completed', detail: `status ${input.status}` },
+    {
+      id: 'call_completed',
+      passed: input.status === 'completed',
+      detail: `status ${input.status}`,
+    },
     {
       id: 'conversation_happened',
       passed: agentTurns > 0 && callerTurns > 0,
@@ -77,8 +86,14 @@ export function deterministicChecks(input: {
     },
   ];
   for (const tool of input.requiredTools) {
-    const ran = input.functionCalls.some((call) => call.name === tool && call.status === 'succeeded');
-    checks.push({ id: `required_tool:${tool}`, passed: ran, detail: ran ? 'called' : 'never called' });
+    const ran = input.functionCalls.some(
+      (call) => call.name === tool && call.status === 'succeeded',
+    );
+    checks.push({
+      id: `required_tool:${tool}`,
+      passed: ran,
+      detail: ran ? 'called' : 'never called',
+    });
   }
   return checks;
 }
@@ -96,7 +111,12 @@ export function createEvaluationActivities(deps: EvaluationDependencies) {
       const turns = await listTranscript(deps.db, input.tenantId, input.callId);
       const functionCalls = await listFunctionCalls(deps.db, input.tenantId, input.callId);
 
-      const checks = deterministicChecks({ status: call.status, turns, functionCalls, requiredTools: input.requiredTools });
+      const checks = deterministicChecks({
+        status: call.status,
+        turns,
+        functionCalls,
+        requiredTools: input.requiredTools,
+      });
       const rubric = input.rubric.length > 0 ? input.rubric : DEFAULT_RUBRIC;
 
       const completion = await deps.openai.chat.completions.create({
@@ -118,11 +138,18 @@ export function createEvaluationActivities(deps: EvaluationDependencies) {
           json_schema: { name: 'call_evaluation', strict: true, schema: JUDGMENT_JSON_SCHEMA },
         },
       });
-      const judgment = judgmentSchema.parse(JSON.parse(completion.choices[0]?.message.content ?? 'null'));
+      const judgment = judgmentSchema.parse(
+        JSON.parse(completion.choices[0]?.message.content ?? 'null'),
+      );
 
-      const scores = [...checks.map((check) => (check.passed ? 1 : 0)), ...judgment.criteria.map((c) => c.score)];
-      const overallScore = scores.reduce((sum, score) => sum + score, 0) / Math.max(scores.length, 1);
-      const passed = checks.every((check) => check.passed) && judgment.criteria.every((c) => c.passed);
+      const scores = [
+        ...checks.map((check) => (check.passed ? 1 : 0)),
+        ...judgment.criteria.map((c) => c.score),
+      ];
+      const overallScore =
+        scores.reduce((sum, score) => sum + score, 0) / Math.max(scores.length, 1);
+      const passed =
+        checks.every((check) => check.passed) && judgment.criteria.every((c) => c.passed);
 
       await upsertEvaluation(deps.db, {
         id: newId('eval'),

@@ -19,7 +19,9 @@ export const TELEPHONY_REJECTED = 'TelephonyRejected';
 const CALL_NOT_IN_PROGRESS = 21220;
 
 /** Twilio answers 404 (or 21220 for new TwiML) when the caller already left: the call is over (C08). */
-async function updateUnlessEnded(update: () => Promise<unknown>): Promise<{ alreadyEnded: boolean }> {
+async function updateUnlessEnded(
+  update: () => Promise<unknown>,
+): Promise<{ alreadyEnded: boolean }> {
   try {
     await update();
     return { alreadyEnded: false };
@@ -75,18 +77,24 @@ export function createTelephonyActivities(deps: TelephonyDependencies) {
       } catch (error) {
         const status = statusOf(error);
         if (status !== undefined && status >= 400 && status < 500 && status !== 429) {
-          throw ApplicationFailure.nonRetryable(`twilio refused the call (${status})`, TELEPHONY_REJECTED);
+          throw ApplicationFailure.nonRetryable(
+            `twilio refused the call (${status})`,
+            TELEPHONY_REJECTED,
+          );
         }
         throw error;
       }
     },
 
-    async fetchCallStatus(input: { callSid: string }): Promise<{ status: CallStatus; durationSec?: number }> {
+    async fetchCallStatus(input: {
+      callSid: string;
+    }): Promise<{ status: CallStatus; durationSec?: number }> {
       let call;
       try {
         call = await deps.twilio.calls(input.callSid).fetch();
       } catch (error) {
-        if (statusOf(error) === 404) throw ApplicationFailure.nonRetryable('twilio has no such call', TELEPHONY_REJECTED);
+        if (statusOf(error) === 404)
+          throw ApplicationFailure.nonRetryable('twilio has no such call', TELEPHONY_REJECTED);
         throw error;
       }
       const duration = Number.parseInt(call.duration ?? '', 10);
@@ -97,7 +105,10 @@ export function createTelephonyActivities(deps: TelephonyDependencies) {
     },
 
     /** Hangs up an answered call; cancels one still ringing (Twilio ignores `completed` there). */
-    async hangUpCall(input: { callSid: string; beforeAnswer?: boolean }): Promise<{ alreadyEnded: boolean }> {
+    async hangUpCall(input: {
+      callSid: string;
+      beforeAnswer?: boolean;
+    }): Promise<{ alreadyEnded: boolean }> {
       const status = input.beforeAnswer ? 'canceled' : 'completed';
       return updateUnlessEnded(() => deps.twilio.calls(input.callSid).update({ status }));
     },
@@ -106,7 +117,10 @@ export function createTelephonyActivities(deps: TelephonyDependencies) {
      * Replaces the call's TwiML with a spoken message and a hang-up: the model's fallback when
      * it failed, or a voicemail. Twilio stops the media stream and says it with its own voice.
      */
-    async endCallWithMessage(input: { callSid: string; message: string }): Promise<{ alreadyEnded: boolean }> {
+    async endCallWithMessage(input: {
+      callSid: string;
+      message: string;
+    }): Promise<{ alreadyEnded: boolean }> {
       const twiml = politeHangupTwiml(input.message);
       return updateUnlessEnded(() => deps.twilio.calls(input.callSid).update({ twiml }));
     },

@@ -13,7 +13,8 @@ export type SchemaCheck = { ok: true } | { ok: false; problems: string[] };
 
 export function checkAgainstSchema(schema: Record<string, unknown>, value: unknown): SchemaCheck {
   const validator = compile(schema);
-  if (validator instanceof Error) return { ok: false, problems: [`the declared schema is unusable: ${validator.message}`] };
+  if (validator instanceof Error)
+    return { ok: false, problems: [`the declared schema is unusable: ${validator.message}`] };
   const parsed = validator.safeParse(value);
   if (parsed.success) return { ok: true };
   return { ok: false, problems: parsed.error.issues.map(describeIssue) };

@@ -41,13 +41,22 @@ function failed(error: string, details?: string[]): ToolResult {
 function runBuiltin(name: string, args: Record<string, unknown>): ToolResult {
   switch (name) {
     case 'end_call':
-      return { status: 'succeeded', output: JSON.stringify({ ok: true, ending: true }), action: 'hang_up' };
+      return {
+        status: 'succeeded',
+        output: JSON.stringify({ ok: true, ending: true }),
+        action: 'hang_up',
+      };
     case 'send_digits': {
       const digits = args.digits;
       if (typeof digits !== 'string' || !KEYPAD_DIGITS.test(digits)) {
         return failed('invalid_arguments', ['digits: 1 to 32 of 0-9, *, #, A-D']);
       }
-      return { status: 'succeeded', output: JSON.stringify({ ok: true, sent: digits }), action: 'send_digits', digits };
+      return {
+        status: 'succeeded',
+        output: JSON.stringify({ ok: true, sent: digits }),
+        action: 'send_digits',
+        digits,
+      };
     }
     case 'transfer_to_human':
       // The call workflow starts the handoff once it sees this result.
@@ -133,7 +142,8 @@ export function createToolActivities(deps: ToolDependencies) {
     }
     if (tool.output_schema) {
       const check = checkAgainstSchema(tool.output_schema, answer);
-      if (!check.ok) return failed('tool answer does not match its declared output', check.problems);
+      if (!check.ok)
+        return failed('tool answer does not match its declared output', check.problems);
     }
     return { status: 'succeeded', output: text } as const;
   }

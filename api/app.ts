@@ -49,7 +49,11 @@ export function createApp(deps: ApiDependencies): Express {
 
   // Twilio's webhooks above come from Twilio's many addresses; everything below is limited.
   app.use(limitRequestsPerAddress(createRequestLimits(config.api.requestsPerMinutePerAddress)));
-  app.use(docsRouter(buildApiDocuments(config.api.publicUrl), { includeAdmin: config.adminApiKey !== undefined }));
+  app.use(
+    docsRouter(buildApiDocuments(config.api.publicUrl), {
+      includeAdmin: config.adminApiKey !== undefined,
+    }),
+  );
   app.use(express.json({ limit: MAX_JSON_BYTES }));
   app.use(
     '/api/v1/admin',

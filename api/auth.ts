@@ -29,7 +29,8 @@ export function requireTenantKey(db: Database, scope: ApiKeyScope): RequestHandl
     authenticate().then(next, next);
 
     async function authenticate(): Promise<void> {
-      if (request.header('x-admin-key')) throw new ForbiddenError('the admin key is not accepted on tenant routes');
+      if (request.header('x-admin-key'))
+        throw new ForbiddenError('the admin key is not accepted on tenant routes');
       const header = request.header('authorization') ?? '';
       const match = /^Bearer\s+(\S+)$/i.exec(header);
       if (!match?.[1]) throw new UnauthenticatedError('send Authorization: Bearer <tenant key>');
@@ -37,13 +38,17 @@ export function requireTenantKey(db: Database, scope: ApiKeyScope): RequestHandl
       const key = match[1];
       const prefix = parseApiKeyPrefix(key);
       const row = prefix ? await findApiKeyByPrefix(db, prefix) : undefined;
-      if (!row || !keyMatchesHash(key, row.key_hash)) throw new UnauthenticatedError('unknown API key');
+      if (!row || !keyMatchesHash(key, row.key_hash))
+        throw new UnauthenticatedError('unknown API key');
       if (row.revoked_at) throw new UnauthenticatedError('this API key was revoked');
-      if (row.expires_at && row.expires_at.getTime() <= Date.now()) throw new UnauthenticatedError('this API key expired');
-      if (!row.scopes.includes(scope)) throw new ForbiddenError(`this key lacks the ${scope} scope`);
+      if (row.expires_at && row.expires_at.getTime() <= Date.now())
+        throw new UnauthenticatedError('this API key expired');
+      if (!row.scopes.includes(scope))
+        throw new ForbiddenError(`this key lacks the ${scope} scope`);
 
       const tenant = await findTenant(db, row.tenant_id);
-      if (!tenant || tenant.status !== 'active') throw new ForbiddenError('the tenant is suspended');
+      if (!tenant || tenant.status !== 'active')
+        throw new ForbiddenError('the tenant is suspended');
       limitTenantRequests(request, tenant.id, tenant.requests_per_minute);
       await touchApiKey(db, row.id);
       request.tenant = { tenantId: row.tenant_id, keyId: row.id, scopes: row.scopes };

@@ -10,10 +10,23 @@ import type { CallbackWorkflowInput } from '../workflows/callback-types.js';
 import { callbackWorkflowId, callWorkflowId, notificationWorkflowId } from '../workflows/ids.js';
 import { handoffDialedSignal } from '../workflows/handoff-messages.js';
 import type { HandoffDialEvent } from '../workflows/handoff-types.js';
-import { machineDetectionSignal, requestHangUpUpdate, twilioStatusSignal } from '../workflows/messages.js';
+import {
+  machineDetectionSignal,
+  requestHangUpUpdate,
+  twilioStatusSignal,
+} from '../workflows/messages.js';
 import type { NotificationWorkflowInput } from '../workflows/notification-types.js';
-import { CALL_DIRECTION, CALL_STATUS, TENANT_ID, WORKFLOW_KIND } from '../workflows/search-attributes.js';
-import type { CallWorkflowInput, MachineDetectionEvent, TwilioStatusEvent } from '../workflows/types.js';
+import {
+  CALL_DIRECTION,
+  CALL_STATUS,
+  TENANT_ID,
+  WORKFLOW_KIND,
+} from '../workflows/search-attributes.js';
+import type {
+  CallWorkflowInput,
+  MachineDetectionEvent,
+  TwilioStatusEvent,
+} from '../workflows/types.js';
 
 export interface CallGateway {
   startCall(input: CallWorkflowInput): Promise<{ workflowId: string }>;

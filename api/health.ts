@@ -8,7 +8,9 @@ const CHECK_TIMEOUT_MS = 2_000;
 function withTimeout(check: Promise<void>): Promise<'ok' | 'unavailable'> {
   return Promise.race([
     check.then(() => 'ok' as const),
-    new Promise<'unavailable'>((resolve) => setTimeout(() => resolve('unavailable'), CHECK_TIMEOUT_MS).unref()),
+    new Promise<'unavailable'>((resolve) =>
+      setTimeout(() => resolve('unavailable'), CHECK_TIMEOUT_MS).unref(),
+    ),
   ]).catch(() => 'unavailable' as const);
 }
 
@@ -21,7 +23,9 @@ export function healthRouter(deps: { db: Database; calls: CallGateway }): Router
     Promise.all([withTimeout(deps.db.ping()), withTimeout(deps.calls.ping())])
       .then(([database, temporal]) => {
         const ready = database === 'ok' && temporal === 'ok';
-        response.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'unavailable', checks: { database, temporal } });
+        response
+          .status(ready ? 200 : 503)
+          .json({ status: ready ? 'ok' : 'unavailable', checks: { database, temporal } });
       })
       .catch(next);
   });

@@ -4,7 +4,12 @@
  */
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import type { z } from 'zod';
-import { AppError, RateLimitError, DependencyUnavailableError, ValidationError } from '../lib/errors.js';
+import {
+  AppError,
+  RateLimitError,
+  DependencyUnavailableError,
+  ValidationError,
+} from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
 import type { Logger } from '../lib/logger.js';
 
@@ -22,7 +27,8 @@ export const assignRequestId: RequestHandler = (request, response, next) => {
 };
 
 /** NUL bytes and lone surrogates: valid JSON, but no database can store them as text. */
-const UNSTORABLE_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const UNSTORABLE_TEXT =
+  /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 function findUnstorableText(value: unknown, path: string[], found: string[]): void {
   if (typeof value === 'string') {
@@ -37,12 +43,18 @@ function findUnstorableText(value: unknown, path: string[], found: string[]): vo
   }
 }
 
-export function parseInput<Schema extends z.ZodType>(schema: Schema, input: unknown): z.output<Schema> {
+export function parseInput<Schema extends z.ZodType>(
+  schema: Schema,
+  input: unknown,
+): z.output<Schema> {
   const unstorable: string[] = [];
   findUnstorableText(input, [], unstorable);
   if (unstorable.length > 0) {
     throw new ValidationError(
-      unstorable.map((field) => ({ field, message: 'contains a NUL byte or an unpaired surrogate' })),
+      unstorable.map((field) => ({
+        field,
+        message: 'contains a NUL byte or an unpaired surrogate',
+      })),
     );
   }
   const parsed = schema.safeParse(input);
@@ -80,21 +92,39 @@ export function renderErrors(logger: Logger): ErrorRequestHandler {
       if (error instanceof RateLimitError || error instanceof DependencyUnavailableError) {
         response.setHeader('retry-after', String(error.retryAfterSec));
       }
-      if (error.status >= 500) logger.warn({ requestId, code: error.code, err: error.cause instanceof Error ? error.cause.message : undefined }, 'dependency unavailable');
-      response.status(error.status).json(errorBody(error.code, error.message, requestId, error.details));
+      if (error.status >= 500)
+        logger.warn(
+          {
+            requestId,
+            code: error.code,
+            err: error.cause instanceof Error ? error.cause.message : undefined,
+          },
+          'dependency unavailable',
+        );
+      response
+        .status(error.status)
+        .json(errorBody(error.code, error.message, requestId, error.details));
       return;
     }
 
     // Body parser failures carry a status and a type; they are the client's fault.
     const parserError = error as { status?: number; type?: string };
-    if (typeof parserError.status === 'number' && parserError.status >= 400 && parserError.status < 500) {
+    if (
+      typeof parserError.status === 'number' &&
+      parserError.status >= 400 &&
+      parserError.status < 500
+    ) {
       const code = parserError.type === 'entity.too.large' ? 'payload_too_large' : 'invalid_body';
-      response.status(parserError.status).json(errorBody(code, 'the request body could not be read', requestId));
+      response
+        .status(parserError.status)
+        .json(errorBody(code, 'the request body could not be read', requestId));
       return;
     }
 
     logger.error({ requestId, err: error }, 'unhandled error');
-    response.status(500).json(errorBody('internal_error', 'something went wrong on our side', requestId));
+    response
+      .status(500)
+      .json(errorBody('internal_error', 'something went wrong on our side', requestId));
   };
 }
 

@@ -11,12 +11,18 @@ const config = loadConfigOrExit();
 const logger = createLogger(config.logLevel, 'api');
 
 if (!config.database.url) {
-  logger.fatal('DATABASE_URL is required for the api (npm start sets it for the embedded database)');
+  logger.fatal(
+    'DATABASE_URL is required for the api (npm start sets it for the embedded database)',
+  );
   process.exit(78);
 }
 await migrateDatabase(config.database.url, logger);
 const db = openDatabase(
-  { url: config.database.url, poolMax: config.database.poolMax, connectTimeoutMs: config.database.connectTimeoutMs },
+  {
+    url: config.database.url,
+    poolMax: config.database.poolMax,
+    connectTimeoutMs: config.database.connectTimeoutMs,
+  },
   logger,
 );
 const calls = createCallGateway(() => connectClient(config), config.temporal.taskQueue);

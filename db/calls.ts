@@ -61,7 +61,11 @@ export async function insertCall(db: Queryable, call: NewCall): Promise<CallRow>
   return result.rows[0] as CallRow;
 }
 
-export async function findCall(db: Database, tenantId: string, callId: string): Promise<CallRow | undefined> {
+export async function findCall(
+  db: Database,
+  tenantId: string,
+  callId: string,
+): Promise<CallRow | undefined> {
   const result = await db.query<CallRow>('SELECT * FROM calls WHERE id = $1 AND tenant_id = $2', [
     callId,
     tenantId,
@@ -146,7 +150,14 @@ export async function finalizeCall(db: Database, final: CallFinal): Promise<void
       `UPDATE calls SET status = $3, duration_sec = $4, end_reason = $5, outcome = $6,
          ended_at = COALESCE(ended_at, now())
        WHERE id = $1 AND tenant_id = $2`,
-      [final.callId, final.tenantId, final.status, final.durationSec, final.endReason, final.outcome],
+      [
+        final.callId,
+        final.tenantId,
+        final.status,
+        final.durationSec,
+        final.endReason,
+        final.outcome,
+      ],
     );
     await insertCallEvent(client, final.callId, final.tenantId, 'ended', {
       status: final.status,
@@ -245,7 +256,11 @@ export interface TranscriptRow {
   ended_at: Date | null;
 }
 
-export async function listTranscript(db: Database, tenantId: string, callId: string): Promise<TranscriptRow[]> {
+export async function listTranscript(
+  db: Database,
+  tenantId: string,
+  callId: string,
+): Promise<TranscriptRow[]> {
   const result = await db.query<TranscriptRow>(
     `SELECT sequence, role, text, interrupted, started_at, ended_at FROM transcript_turns
      WHERE call_id = $1 AND tenant_id = $2 ORDER BY sequence`,
@@ -265,7 +280,11 @@ export interface FunctionCallRow {
   completed_at: Date;
 }
 
-export async function listFunctionCalls(db: Database, tenantId: string, callId: string): Promise<FunctionCallRow[]> {
+export async function listFunctionCalls(
+  db: Database,
+  tenantId: string,
+  callId: string,
+): Promise<FunctionCallRow[]> {
   const result = await db.query<FunctionCallRow>(
     `SELECT tool_call_id, name, arguments, status, output, error, started_at, completed_at
      FROM function_calls WHERE call_id = $1 AND tenant_id = $2 ORDER BY started_at, id`,
@@ -280,7 +299,11 @@ export interface CallEventRow {
   occurred_at: Date;
 }
 
-export async function listCallEvents(db: Database, tenantId: string, callId: string): Promise<CallEventRow[]> {
+export async function listCallEvents(
+  db: Database,
+  tenantId: string,
+  callId: string,
+): Promise<CallEventRow[]> {
   const result = await db.query<CallEventRow>(
     `SELECT type, detail, occurred_at FROM call_events
      WHERE call_id = $1 AND tenant_id = $2 ORDER BY occurred_at, id`,
@@ -299,7 +322,11 @@ export interface EvaluationRow {
   created_at: Date;
 }
 
-export async function findEvaluation(db: Database, tenantId: string, callId: string): Promise<EvaluationRow | undefined> {
+export async function findEvaluation(
+  db: Database,
+  tenantId: string,
+  callId: string,
+): Promise<EvaluationRow | undefined> {
   const result = await db.query<EvaluationRow>(
     `SELECT id, passed, overall_score, checks, judgment, model, created_at FROM evaluations
      WHERE call_id = $1 AND tenant_id = $2`,
@@ -344,7 +371,10 @@ export async function upsertEvaluation(db: Database, evaluation: EvaluationInput
   });
 }
 
-export async function findCallByCallSid(db: Database, callSid: string): Promise<CallRow | undefined> {
+export async function findCallByCallSid(
+  db: Database,
+  callSid: string,
+): Promise<CallRow | undefined> {
   const result = await db.query<CallRow>('SELECT * FROM calls WHERE call_sid = $1', [callSid]);
   return result.rows[0];
 }

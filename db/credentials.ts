@@ -74,9 +74,10 @@ export async function lockCredential(
   db: Queryable,
   credentialId: string,
 ): Promise<CredentialRecord | undefined> {
-  const result = await db.query<CredentialRecord>('SELECT * FROM credentials WHERE id = $1 FOR UPDATE', [
-    credentialId,
-  ]);
+  const result = await db.query<CredentialRecord>(
+    'SELECT * FROM credentials WHERE id = $1 FOR UPDATE',
+    [credentialId],
+  );
   return result.rows[0];
 }
 
@@ -84,7 +85,9 @@ export async function findCredentialById(
   db: Queryable,
   credentialId: string,
 ): Promise<CredentialRecord | undefined> {
-  const result = await db.query<CredentialRecord>('SELECT * FROM credentials WHERE id = $1', [credentialId]);
+  const result = await db.query<CredentialRecord>('SELECT * FROM credentials WHERE id = $1', [
+    credentialId,
+  ]);
   return result.rows[0];
 }
 

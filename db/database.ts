@@ -10,7 +10,10 @@ import type { Logger } from '../lib/logger.js';
 
 /** What both the pool and a transaction's client offer. */
 export interface Queryable {
-  query<Row extends pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<pg.QueryResult<Row>>;
+  query<Row extends pg.QueryResultRow>(
+    sql: string,
+    params?: unknown[],
+  ): Promise<pg.QueryResult<Row>>;
 }
 
 export interface Database extends Queryable {
@@ -34,7 +37,8 @@ export function isConnectionFailure(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string') {
     if (UNAVAILABLE_STATES.has(code) || code.startsWith('08')) return true;
-    if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(code)) return true;
+    if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(code))
+      return true;
   }
   // node-postgres reports pool and connect timeouts without a code.
   return /timeout exceeded when trying to connect|Connection terminated/i.test(error.message);
@@ -50,11 +54,18 @@ function isDataException(error: unknown): boolean {
 }
 
 function translate(error: unknown): unknown {
-  if (isConnectionFailure(error)) return new DependencyUnavailableError('database', { cause: error });
+  if (isConnectionFailure(error))
+    return new DependencyUnavailableError('database', { cause: error });
   if (isDataException(error)) {
-    return new AppError(400, 'invalid_request', 'a value contains characters that cannot be stored', undefined, {
-      cause: error,
-    });
+    return new AppError(
+      400,
+      'invalid_request',
+      'a value contains characters that cannot be stored',
+      undefined,
+      {
+        cause: error,
+      },
+    );
   }
   return error;
 }
@@ -94,7 +105,8 @@ export function openDatabase(options: DatabaseOptions, logger: Logger): Database
     try {
       await client.query('BEGIN');
       const result = await work({
-        query: <Row extends pg.QueryResultRow>(sql: string, params?: unknown[]) => client.query<Row>(sql, params),
+        query: <Row extends pg.QueryResultRow>(sql: string, params?: unknown[]) =>
+          client.query<Row>(sql, params),
       });
       await client.query('COMMIT');
       return result;

@@ -51,7 +51,9 @@ export async function startEmbeddedDatabase(
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   try {
-    const found = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE_NAME]);
+    const found = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [
+      DATABASE_NAME,
+    ]);
     if (found.rowCount === 0) await admin.query(`CREATE DATABASE ${DATABASE_NAME}`);
   } finally {
     await admin.end();

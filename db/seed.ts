@@ -73,12 +73,19 @@ const SEED_AUTHOR = { name: 'seed:author', key: 'seed' };
 const SEED_APPROVER = { name: 'seed:approver', key: 'seed' };
 const SEED_OPERATOR = { name: 'seed:operator', key: 'seed' };
 
-export async function seedDemoTenant(db: Database, secrets: SecretBox, options: SeedOptions): Promise<SeededTenant> {
+export async function seedDemoTenant(
+  db: Database,
+  secrets: SecretBox,
+  options: SeedOptions,
+): Promise<SeededTenant> {
   const as = (actor: GovernanceContext['actor']): GovernanceContext => ({ db, secrets, actor });
   const agentKey = 'demo-agent';
 
   const tenant = await createTenant(as(SEED_OPERATOR), { name: options.tenantName });
-  const key = await issueApiKey(as(SEED_OPERATOR), tenant.id, { name: 'demo', scopes: [...API_KEY_SCOPES] });
+  const key = await issueApiKey(as(SEED_OPERATOR), tenant.id, {
+    name: 'demo',
+    scopes: [...API_KEY_SCOPES],
+  });
   const agent = await createAgent(as(SEED_OPERATOR), {
     tenant_id: tenant.id,
     key: agentKey,
@@ -88,8 +95,14 @@ export async function seedDemoTenant(db: Database, secrets: SecretBox, options: 
   // Validated by the same schema as a version written through the admin API.
   const config = agentVersionConfig.parse(demoAgentConfig(options.toolWebhookUrl));
   const draft = await createAgentVersion(as(SEED_AUTHOR), agent.id, config);
-  await moveAgentVersion(as(SEED_AUTHOR), agent.id, draft.id, { kind: 'submit', note: 'demo agent' });
-  await moveAgentVersion(as(SEED_APPROVER), agent.id, draft.id, { kind: 'approve', reason: 'demo seed' });
+  await moveAgentVersion(as(SEED_AUTHOR), agent.id, draft.id, {
+    kind: 'submit',
+    note: 'demo agent',
+  });
+  await moveAgentVersion(as(SEED_APPROVER), agent.id, draft.id, {
+    kind: 'approve',
+    reason: 'demo seed',
+  });
 
   await createPhoneRoute(as(SEED_OPERATOR), {
     tenant_id: tenant.id,

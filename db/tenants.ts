@@ -24,7 +24,10 @@ export interface ApiKeyRow {
   revoked_at: Date | null;
 }
 
-export async function findApiKeyByPrefix(db: Database, prefix: string): Promise<ApiKeyRow | undefined> {
+export async function findApiKeyByPrefix(
+  db: Database,
+  prefix: string,
+): Promise<ApiKeyRow | undefined> {
   const result = await db.query<ApiKeyRow>(
     'SELECT id, tenant_id, prefix, key_hash, scopes, expires_at, revoked_at FROM api_keys WHERE prefix = $1',
     [prefix],
@@ -62,7 +65,9 @@ export async function insertTenant(
 }
 
 export async function lockTenant(db: Queryable, tenantId: string): Promise<TenantRow | undefined> {
-  const result = await db.query<TenantRow>('SELECT * FROM tenants WHERE id = $1 FOR UPDATE', [tenantId]);
+  const result = await db.query<TenantRow>('SELECT * FROM tenants WHERE id = $1 FOR UPDATE', [
+    tenantId,
+  ]);
   return result.rows[0];
 }
 
@@ -104,7 +109,14 @@ export async function listTenants(
 
 export async function insertApiKey(
   db: Queryable,
-  key: { id: string; tenantId: string; prefix: string; hash: string; scopes: string[]; name?: string },
+  key: {
+    id: string;
+    tenantId: string;
+    prefix: string;
+    hash: string;
+    scopes: string[];
+    name?: string;
+  },
 ): Promise<void> {
   await db.query(
     'INSERT INTO api_keys (id, tenant_id, name, prefix, key_hash, scopes) VALUES ($1, $2, $3, $4, $5, $6)',
@@ -141,7 +153,10 @@ export interface PhoneRouteRow {
   rollout: RolloutPolicy;
 }
 
-export async function findPhoneRouteByNumber(db: Database, number: string): Promise<PhoneRouteRow | undefined> {
+export async function findPhoneRouteByNumber(
+  db: Database,
+  number: string,
+): Promise<PhoneRouteRow | undefined> {
   const result = await db.query<PhoneRouteRow>(
     'SELECT id, tenant_id, phone_number, agent_id, rollout FROM phone_routes WHERE phone_number = $1',
     [number],
@@ -167,10 +182,10 @@ export async function findAgentByKey(
   tenantId: string,
   agentKey: string,
 ): Promise<{ id: string } | undefined> {
-  const result = await db.query<{ id: string }>('SELECT id FROM agents WHERE tenant_id = $1 AND key = $2', [
-    tenantId,
-    agentKey,
-  ]);
+  const result = await db.query<{ id: string }>(
+    'SELECT id FROM agents WHERE tenant_id = $1 AND key = $2',
+    [tenantId, agentKey],
+  );
   return result.rows[0];
 }
 

@@ -13,5 +13,10 @@ export function createTwilioClient(config: Config): Twilio {
 }
 
 export function createOpenAIClient(config: Config): OpenAI {
-  return new OpenAI({ apiKey: config.openai.apiKey, baseURL: config.openai.baseUrl, maxRetries: 2, timeout: 60_000 });
+  return new OpenAI({
+    apiKey: config.openai.apiKey,
+    baseURL: config.openai.baseUrl,
+    maxRetries: 2,
+    timeout: 60_000,
+  });
 }

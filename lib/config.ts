@@ -48,9 +48,7 @@ const environmentSchema = z.object({
   MODEL_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
 
   ADMIN_API_KEY: optionalText.pipe(z.string().min(24).optional()),
-  SECRETS_MASTER_KEY: z
-    .string()
-    .regex(/^[0-9a-f]{64}$/i, 'must be 32 bytes as 64 hex characters'),
+  SECRETS_MASTER_KEY: z.string().regex(/^[0-9a-f]{64}$/i, 'must be 32 bytes as 64 hex characters'),
 });
 
 export type Environment = z.input<typeof environmentSchema>;
@@ -111,7 +109,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       publicUrl: e.PUBLIC_URL,
       requestsPerMinutePerAddress: e.API_REQUESTS_PER_MINUTE_PER_ADDRESS,
     },
-    media: { port: e.MEDIA_PORT, streamUrl: e.MEDIA_STREAM_URL, streamTokenSecret: e.STREAM_TOKEN_SECRET },
+    media: {
+      port: e.MEDIA_PORT,
+      streamUrl: e.MEDIA_STREAM_URL,
+      streamTokenSecret: e.STREAM_TOKEN_SECRET,
+    },
     database: {
       url: e.DATABASE_URL,
       embeddedDirectory: e.EMBEDDED_DB_DIR,

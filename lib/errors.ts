@@ -80,6 +80,12 @@ export class DependencyUnavailableError extends AppError {
     options?: { cause?: unknown },
     readonly retryAfterSec = 2,
   ) {
-    super(503, 'dependency_unavailable', `${dependency} is unavailable, retry shortly`, undefined, options);
+    super(
+      503,
+      'dependency_unavailable',
+      `${dependency} is unavailable, retry shortly`,
+      undefined,
+      options,
+    );
   }
 }

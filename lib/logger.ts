@@ -47,7 +47,8 @@ export function createLogger(
       log(record) {
         for (const key of Object.keys(record)) {
           const value = record[key];
-          if (PHONE_KEYS.has(key) && typeof value === 'string') record[key] = maskPhoneNumber(value);
+          if (PHONE_KEYS.has(key) && typeof value === 'string')
+            record[key] = maskPhoneNumber(value);
         }
         return record;
       },

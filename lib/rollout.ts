@@ -49,6 +49,10 @@ export function pickVersionFor(
   return undefined;
 }
 
-export function pickVersion(policy: RolloutPolicy, routeKey: string, callerNumber: string): string | undefined {
+export function pickVersion(
+  policy: RolloutPolicy,
+  routeKey: string,
+  callerNumber: string,
+): string | undefined {
   return pickVersionFor(policy, routeKey, callerNumber)?.agentVersionId;
 }

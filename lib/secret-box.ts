@@ -12,9 +12,13 @@ export interface SecretBox {
 
 const IV_BYTES = 12;
 
-export function createSecretBox(masterKeys: Record<string, Buffer>, currentKeyId: string): SecretBox {
+export function createSecretBox(
+  masterKeys: Record<string, Buffer>,
+  currentKeyId: string,
+): SecretBox {
   const current = masterKeys[currentKeyId];
-  if (!current || current.length !== 32) throw new Error(`master key ${currentKeyId} must be 32 bytes`);
+  if (!current || current.length !== 32)
+    throw new Error(`master key ${currentKeyId} must be 32 bytes`);
 
   return {
     keyId: currentKeyId,

@@ -8,12 +8,22 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 
 const DEFAULT_TTL_MS = 10 * 60_000;
 
-export function mintStreamToken(secret: string, callId: string, nowMs = Date.now(), ttlMs = DEFAULT_TTL_MS): string {
+export function mintStreamToken(
+  secret: string,
+  callId: string,
+  nowMs = Date.now(),
+  ttlMs = DEFAULT_TTL_MS,
+): string {
   const expiresAt = Math.floor((nowMs + ttlMs) / 1_000);
   return `${expiresAt}.${sign(secret, callId, expiresAt)}`;
 }
 
-export function verifyStreamToken(secret: string, callId: string, token: string, nowMs = Date.now()): boolean {
+export function verifyStreamToken(
+  secret: string,
+  callId: string,
+  token: string,
+  nowMs = Date.now(),
+): boolean {
   const match = /^(\d{1,12})\.([A-Za-z0-9_-]{43})$/.exec(token);
   if (!match) return false;
   const expiresAt = Number(match[1]);

@@ -20,14 +20,24 @@ export function connectWorker(config: Config): Promise<NativeConnection> {
  * Routes the Temporal SDK's own logs (worker state, activity failures, workflow
  * `log` calls) into our structured logger. Call once, before any worker exists.
  */
-export function installTemporalLogging(logger: PinoLogger, level: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' = 'INFO'): void {
+export function installTemporalLogging(
+  logger: PinoLogger,
+  level: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' = 'INFO',
+): void {
   const sdkLogger = logger.child({ component: 'temporal-sdk' });
   Runtime.install({
     logger: new DefaultLogger(level, (entry) => {
       const fields = { ...entry.meta };
       // Activity failures carry the full error object; keep its message, not its internals.
       if (fields.error instanceof Error) fields.error = fields.error.message;
-      const method = entry.level === 'ERROR' ? 'error' : entry.level === 'WARN' ? 'warn' : entry.level === 'INFO' ? 'info' : 'debug';
+      const method =
+        entry.level === 'ERROR'
+          ? 'error'
+          : entry.level === 'WARN'
+            ? 'warn'
+            : entry.level === 'INFO'
+              ? 'info'
+              : 'debug';
       sdkLogger[method](fields, entry.message);
     }),
   });

@@ -25,7 +25,9 @@ export function verifyWebhook(
   if (!match) return false;
   const timestamp = Number(match[1]);
   if (Math.abs(nowMs / 1_000 - timestamp) > toleranceSec) return false;
-  const expected = Buffer.from(createHmac('sha256', secret).update(`${timestamp}.${rawBody}`).digest('hex'));
+  const expected = Buffer.from(
+    createHmac('sha256', secret).update(`${timestamp}.${rawBody}`).digest('hex'),
+  );
   const given = Buffer.from(match[2] ?? '');
   return expected.length === given.length && timingSafeEqual(expected, given);
 }

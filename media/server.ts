@@ -77,7 +77,11 @@ export function createMediaServer(options: MediaServerOptions): MediaServer {
       sessions.add(session);
       twilio.on('message', (data, isBinary) => {
         if (isBinary) return;
-        session.handleTwilioMessage(Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(data as Buffer[]).toString('utf8'));
+        session.handleTwilioMessage(
+          Buffer.isBuffer(data)
+            ? data.toString('utf8')
+            : Buffer.concat(data as Buffer[]).toString('utf8'),
+        );
       });
       twilio.on('error', (error) =>
         options.logger.warn({ err: error.message }, 'twilio socket error'),

@@ -10,4 +10,6 @@ const OUTPUT = 'dist/workflow-bundle.js';
 const bundle = await bundleWorkflows();
 mkdirSync('dist', { recursive: true });
 writeFileSync(OUTPUT, bundle.code);
-process.stdout.write(`workflow bundle written to ${OUTPUT} (${(bundle.code.length / 1_024).toFixed(0)} KiB)\n`);
+process.stdout.write(
+  `workflow bundle written to ${OUTPUT} (${(bundle.code.length / 1_024).toFixed(0)} KiB)\n`,
+);

@@ -69,7 +69,9 @@ function main(): void {
     .filter((file) => file.endsWith('.ts'))
     .flatMap((file) => findLateHandlers(file, readFileSync(join(directory, file), 'utf8')));
   for (const problem of problems) {
-    process.stderr.write(`workflows/${problem.file}:${problem.line}: ${problem.workflow} registers a handler after an await\n`);
+    process.stderr.write(
+      `workflows/${problem.file}:${problem.line}: ${problem.workflow} registers a handler after an await\n`,
+    );
   }
   if (problems.length > 0) process.exit(1);
   process.stdout.write('workflow handlers: all registered before the first await\n');

@@ -14,7 +14,9 @@ import { DEMO_CALLEE, DEMO_NUMBER, freePort, isPortFree, startStack } from './st
 import { relaunchTrustingSimulator } from './trusted-relaunch.js';
 
 const DATA_DIRECTORY = '.data';
-const RECORDING = fileURLToPath(new URL('../test/fixtures/audio/OSR_us_000_0034_8k.wav', import.meta.url));
+const RECORDING = fileURLToPath(
+  new URL('../test/fixtures/audio/OSR_us_000_0034_8k.wav', import.meta.url),
+);
 const CALL_TIMEOUT_MS = 180_000;
 
 await relaunchTrustingSimulator(DATA_DIRECTORY);
@@ -33,19 +35,27 @@ const stack = await startStack({
   temporalUiPort: (await isPortFree(8_233)) ? 8_233 : await freePort(),
   log: (line) => say(`· ${line}`),
 });
-say(`· ready in ${((Date.now() - startedAt) / 1_000).toFixed(1)} s: api ${stack.apiUrl}, Temporal UI ${stack.temporal.uiUrl}`);
+say(
+  `· ready in ${((Date.now() - startedAt) / 1_000).toFixed(1)} s: api ${stack.apiUrl}, Temporal UI ${stack.temporal.uiUrl}`,
+);
 
 process.once('uncaughtException', (error) => {
   process.stderr.write(`${error.stack ?? String(error)}\n`);
   void stack.stop().finally(() => process.exit(1));
 });
 
-const party = { answer: 'answer' as const, audio: readWavAsMulaw(RECORDING), speech: 'polite' as const };
+const party = {
+  answer: 'answer' as const,
+  audio: readWavAsMulaw(RECORDING),
+  speech: 'polite' as const,
+};
 const callStartedAt = Date.now();
 let callId: string;
 
 if (inbound) {
-  say(`· Twilio (simulated) posts a signed incoming-call webhook: ${DEMO_CALLEE} calls ${DEMO_NUMBER}`);
+  say(
+    `· Twilio (simulated) posts a signed incoming-call webhook: ${DEMO_CALLEE} calls ${DEMO_NUMBER}`,
+  );
   const call = await stack.phone.placeInboundCall({
     accountSid: stack.config.twilio.accountSid,
     from: DEMO_CALLEE,
@@ -68,7 +78,8 @@ if (inbound) {
     body: JSON.stringify({ to: DEMO_CALLEE, from: DEMO_NUMBER, agent_key: stack.tenant.agentKey }),
   });
   const accepted = (await response.json()) as { call_id: string };
-  if (response.status !== 202) throw new Error(`make-call answered ${response.status}: ${JSON.stringify(accepted)}`);
+  if (response.status !== 202)
+    throw new Error(`make-call answered ${response.status}: ${JSON.stringify(accepted)}`);
   callId = accepted.call_id;
 }
 
@@ -77,7 +88,9 @@ const record = await waitForEvaluatedCall(callId).catch(async (error: unknown) =
   throw error;
 });
 printCallRecord(record, say);
-say(`\ncall took ${((Date.now() - callStartedAt) / 1_000).toFixed(1)} s from request to evaluation`);
+say(
+  `\ncall took ${((Date.now() - callStartedAt) / 1_000).toFixed(1)} s from request to evaluation`,
+);
 
 if (keep) {
   say(`everything keeps running; Temporal UI: ${stack.temporal.uiUrl} (Ctrl-C to stop)`);
@@ -94,11 +107,15 @@ async function waitForEvaluatedCall(id: string): Promise<Record<string, unknown>
     if (response.ok) {
       const record = (await response.json()) as Record<string, unknown>;
       const events = (record.events as Array<{ type: string }>) ?? [];
-      if (record.evaluation || (record.ended_at && events.some((e) => e.type === 'ended') && record.status !== 'completed')) {
+      if (
+        record.evaluation ||
+        (record.ended_at && events.some((e) => e.type === 'ended') && record.status !== 'completed')
+      ) {
         return record;
       }
     }
-    if (Date.now() > deadline) throw new Error(`the call ${id} did not finish in ${CALL_TIMEOUT_MS / 1_000} s`);
+    if (Date.now() > deadline)
+      throw new Error(`the call ${id} did not finish in ${CALL_TIMEOUT_MS / 1_000} s`);
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }

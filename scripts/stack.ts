@@ -25,8 +25,16 @@ import { connectClient, connectWorker, installTemporalLogging } from '../lib/tem
 import { createCallControl } from '../media/call-control.js';
 import { createModelConnector } from '../media/model-connection.js';
 import { createMediaServer, type MediaServer } from '../media/server.js';
-import { startPhoneSimulator, type PartyBehaviour, type PhoneSimulator } from '../simulators/phone/index.js';
-import { startRealtimeSimulator, type RealtimeSimulator, type ScenarioFactory } from '../simulators/realtime/index.js';
+import {
+  startPhoneSimulator,
+  type PartyBehaviour,
+  type PhoneSimulator,
+} from '../simulators/phone/index.js';
+import {
+  startRealtimeSimulator,
+  type RealtimeSimulator,
+  type ScenarioFactory,
+} from '../simulators/realtime/index.js';
 import { startTenantBackend, type TenantBackend } from '../simulators/tenant-backend.js';
 import { ensureSimulatorCertificate } from '../simulators/tls.js';
 import { createCallWorker } from '../workers/worker.js';
@@ -112,7 +120,10 @@ export function isPortFree(port: number): Promise<boolean> {
 }
 
 /** Creates a database (dropping one of the same name) and answers its URL. */
-export async function createFreshDatabase(serverUrl: string, name = `voice_${randomBytes(6).toString('hex')}`): Promise<string> {
+export async function createFreshDatabase(
+  serverUrl: string,
+  name = `voice_${randomBytes(6).toString('hex')}`,
+): Promise<string> {
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   try {
@@ -141,7 +152,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
 
   try {
-    const certificate = await ensureSimulatorCertificate(join(options.dataDirectory, 'simulator-tls'));
+    const certificate = await ensureSimulatorCertificate(
+      join(options.dataDirectory, 'simulator-tls'),
+    );
 
     let databaseUrl: string;
     if (options.databaseUrl) {
@@ -150,7 +163,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       databaseUrl = await createFreshDatabase(options.postgresServerUrl);
     } else {
       log('starting the embedded PostgreSQL');
-      const embedded = await startEmbeddedDatabase(join(options.dataDirectory, 'postgres'), 54_329, createLogger('silent'));
+      const embedded = await startEmbeddedDatabase(
+        join(options.dataDirectory, 'postgres'),
+        54_329,
+        createLogger('silent'),
+      );
       cleanups.push(() => embedded.stop());
       // Each run of the stack starts from a clean demo database on the embedded server.
       databaseUrl = await createFreshDatabase(embedded.url, 'stateset_demo');
@@ -158,7 +175,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
     let temporal: Stack['temporal'];
     if (options.temporalAddress) {
-      temporal = { address: options.temporalAddress, uiUrl: options.temporalUiUrl ?? 'http://localhost:8233', source: 'given' };
+      temporal = {
+        address: options.temporalAddress,
+        uiUrl: options.temporalUiUrl ?? 'http://localhost:8233',
+        source: 'given',
+      };
     } else {
       log('starting the Temporal dev server');
       const server = await startDevServer({
@@ -170,7 +191,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         log,
       });
       cleanups.push(() => server.stop());
-      temporal = { address: server.address, uiUrl: server.uiUrl ?? 'http://localhost:8233', source: server.source, server };
+      temporal = {
+        address: server.address,
+        uiUrl: server.uiUrl ?? 'http://localhost:8233',
+        source: server.source,
+        server,
+      };
     }
 
     const accountSid = options.twilioAccountSid ?? `AC${randomBytes(16).toString('hex')}`;
@@ -178,9 +204,16 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const openaiKey = `sk-sim-${randomBytes(12).toString('hex')}`;
     const toolSecret = randomBytes(24).toString('base64url');
 
-    const model = await startRealtimeSimulator({ tls: certificate, apiKey: openaiKey, scenario: options.scenario });
+    const model = await startRealtimeSimulator({
+      tls: certificate,
+      apiKey: openaiKey,
+      scenario: options.scenario,
+    });
     cleanups.push(() => model.close());
-    const phone = await startPhoneSimulator({ accounts: { [accountSid]: authToken }, parties: options.parties });
+    const phone = await startPhoneSimulator({
+      accounts: { [accountSid]: authToken },
+      parties: options.parties,
+    });
     cleanups.push(() => phone.close());
     const tenantBackend = await startTenantBackend(toolSecret);
     cleanups.push(() => tenantBackend.close());

@@ -59,7 +59,9 @@ export function findTemporalCli(
 
   const go = onPath('go', environment);
   if (go) {
-    log(`building the Temporal CLI with Go (${TEMPORAL_CLI_MODULE}); this takes a few minutes once`);
+    log(
+      `building the Temporal CLI with Go (${TEMPORAL_CLI_MODULE}); this takes a few minutes once`,
+    );
     mkdirSync(cacheDirectory, { recursive: true });
     const build = spawnSync(go, ['install', TEMPORAL_CLI_MODULE], {
       env: { ...environment, GOBIN: cacheDirectory },

@@ -39,7 +39,8 @@ async function waitUntilServing(address: string): Promise<void> {
       await connection.close();
       return;
     } catch (error) {
-      if (Date.now() > deadline) throw new Error(`Temporal at ${address} did not come up: ${String(error)}`);
+      if (Date.now() > deadline)
+        throw new Error(`Temporal at ${address} did not come up: ${String(error)}`);
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
@@ -60,14 +61,21 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
 
   if (cli) {
     const args = [
-      'server', 'start-dev',
-      '--ip', '127.0.0.1',
-      '--port', String(options.port),
-      '--namespace', 'default',
-      '--log-level', 'error',
+      'server',
+      'start-dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(options.port),
+      '--namespace',
+      'default',
+      '--log-level',
+      'error',
       ...searchAttributeArguments(),
       ...(options.dbFilename ? ['--db-filename', options.dbFilename] : []),
-      ...(options.headless || !options.uiPort ? ['--headless'] : ['--ui-port', String(options.uiPort), '--ui-ip', '127.0.0.1']),
+      ...(options.headless || !options.uiPort
+        ? ['--headless']
+        : ['--ui-port', String(options.uiPort), '--ui-ip', '127.0.0.1']),
     ];
     const child = spawn(cli.path, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
@@ -75,7 +83,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       stderr = (stderr + chunk.toString()).slice(-4_000);
     });
     const exited = new Promise<never>((_, reject) =>
-      child.once('exit', (code) => reject(new Error(`temporal dev server exited (${code}): ${stderr}`))),
+      child.once('exit', (code) =>
+        reject(new Error(`temporal dev server exited (${code}): ${stderr}`)),
+      ),
     );
     exited.catch(() => undefined);
     await Promise.race([waitUntilServing(address), exited]);

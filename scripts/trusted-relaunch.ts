@@ -17,6 +17,8 @@ export async function relaunchTrustingSimulator(dataDirectory: string): Promise<
     env: { ...process.env, NODE_EXTRA_CA_CERTS: certPath },
   });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
-  const code = await new Promise<number>((done) => child.once('exit', (exitCode) => done(exitCode ?? 1)));
+  const code = await new Promise<number>((done) =>
+    child.once('exit', (exitCode) => done(exitCode ?? 1)),
+  );
   process.exit(code);
 }

@@ -75,7 +75,12 @@ export function readWavPcm16(path: string): Int16Array {
         bits: file.readUInt16LE(body + 14),
       };
     } else if (id === 'data') {
-      if (!format || format.channels !== 1 || format.rate !== SAMPLE_RATE_HZ || format.bits !== 16) {
+      if (
+        !format ||
+        format.channels !== 1 ||
+        format.rate !== SAMPLE_RATE_HZ ||
+        format.bits !== 16
+      ) {
         throw new Error(`expected 16-bit mono 8 kHz PCM: ${path}`);
       }
       const samples = new Int16Array(Math.floor(size / 2));

@@ -23,7 +23,9 @@ function findTestFiles(directory: string, filter: string[]): string[] {
     .filter((file) => file.endsWith('.test.ts'))
     .map((file) => join(directory, file))
     .sort();
-  return filter.length === 0 ? files : files.filter((file) => filter.some((part) => file.includes(part)));
+  return filter.length === 0
+    ? files
+    : files.filter((file) => filter.some((part) => file.includes(part)));
 }
 
 async function main(): Promise<number> {
@@ -33,7 +35,11 @@ async function main(): Promise<number> {
   let postgresServerUrl = process.env.DATABASE_URL;
   if (!postgresServerUrl) {
     say('starting the embedded PostgreSQL');
-    const embedded = await startEmbeddedDatabase(join(DATA_DIRECTORY, 'postgres'), await freePort(), createLogger('silent'));
+    const embedded = await startEmbeddedDatabase(
+      join(DATA_DIRECTORY, 'postgres'),
+      await freePort(),
+      createLogger('silent'),
+    );
     stops.push(() => embedded.stop());
     postgresServerUrl = embedded.url;
   }
@@ -50,18 +56,24 @@ async function main(): Promise<number> {
   const bundlePath = join(DATA_DIRECTORY, 'workflow-bundle.js');
   writeFileSync(bundlePath, bundle.code);
 
-  const files = findTestFiles(resolve('test'), process.argv.slice(2)).map((file) => relative(process.cwd(), file));
+  const files = findTestFiles(resolve('test'), process.argv.slice(2)).map((file) =>
+    relative(process.cwd(), file),
+  );
   say(`running ${files.length} test files`);
-  const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=3', ...files], {
-    stdio: 'inherit',
-    env: {
-      ...process.env,
-      NODE_EXTRA_CA_CERTS: certPath,
-      TEST_POSTGRES_SERVER_URL: postgresServerUrl,
-      TEST_TEMPORAL_ADDRESS: temporalAddress,
-      TEST_WORKFLOW_BUNDLE: bundlePath,
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--test', '--test-concurrency=3', ...files],
+    {
+      stdio: 'inherit',
+      env: {
+        ...process.env,
+        NODE_EXTRA_CA_CERTS: certPath,
+        TEST_POSTGRES_SERVER_URL: postgresServerUrl,
+        TEST_TEMPORAL_ADDRESS: temporalAddress,
+        TEST_WORKFLOW_BUNDLE: bundlePath,
+      },
     },
-  });
+  );
   return new Promise((done) => child.once('exit', (code) => done(code ?? 1)));
 }
 

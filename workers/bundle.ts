@@ -15,7 +15,10 @@ const FORBIDDEN_RESOURCES: Array<{ pattern: RegExp; name: string }> = [
   { pattern: /[\\/]node_modules[\\/]ws[\\/]/, name: 'ws' },
   { pattern: /[\\/]node_modules[\\/]twilio[\\/]/, name: 'twilio' },
   { pattern: /[\\/]node_modules[\\/]openai[\\/]/, name: 'openai' },
-  { pattern: /[\\/]activities[\\/][^\\/]+\.ts$/, name: 'activities (import them with `import type`)' },
+  {
+    pattern: /[\\/]activities[\\/][^\\/]+\.ts$/,
+    name: 'activities (import them with `import type`)',
+  },
 ];
 
 class ForbiddenImportCheck {
@@ -39,8 +42,14 @@ export function addForbiddenImportCheck(config: Configuration): Configuration {
   return { ...config, plugins: [...(config.plugins ?? []), new ForbiddenImportCheck()] };
 }
 
-export function bundleWorkflows(workflowsPath = WORKFLOWS_PATH): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath, webpackConfigHook: addForbiddenImportCheck, logger: quietLogger });
+export function bundleWorkflows(
+  workflowsPath = WORKFLOWS_PATH,
+): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({
+    workflowsPath,
+    webpackConfigHook: addForbiddenImportCheck,
+    logger: quietLogger,
+  });
 }
 
 const quietLogger = {

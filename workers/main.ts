@@ -12,10 +12,19 @@ const logger = createLogger(config.logLevel, 'worker');
 installTemporalLogging(logger);
 
 if (!config.database.url) {
-  logger.fatal('DATABASE_URL is required for the worker (npm start sets it for the embedded database)');
+  logger.fatal(
+    'DATABASE_URL is required for the worker (npm start sets it for the embedded database)',
+  );
   process.exit(78);
 }
-const db = openDatabase({ url: config.database.url, poolMax: config.database.poolMax, connectTimeoutMs: config.database.connectTimeoutMs }, logger);
+const db = openDatabase(
+  {
+    url: config.database.url,
+    poolMax: config.database.poolMax,
+    connectTimeoutMs: config.database.connectTimeoutMs,
+  },
+  logger,
+);
 const keyId = masterKeyId(config.secretsMasterKey);
 
 const worker = await createCallWorker({

@@ -114,7 +114,8 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
     ...ids,
     getVersion: () => version,
     getKeypadEntry: () => keypadEntry,
-    onIdentityVerified: (tool) => store.recordCallProgress({ ...ids, event: { type: 'identity_verified', detail: { tool } } }),
+    onIdentityVerified: (tool) =>
+      store.recordCallProgress({ ...ids, event: { type: 'identity_verified', detail: { tool } } }),
   });
   let handoffDial: HandoffDialEvent | undefined;
   let handoffOutcome: HandoffOutcome | undefined;
@@ -180,7 +181,11 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
     // The digits may be a PIN: the record keeps their count, never the digits.
     await store.recordCallProgress({
       ...ids,
-      event: { type: 'keypad_entry', key: `keypad:${keypadEntries}`, detail: { digits: entry.digits.length, endedBy: entry.endedBy } },
+      event: {
+        type: 'keypad_entry',
+        key: `keypad:${keypadEntries}`,
+        detail: { digits: entry.digits.length, endedBy: entry.endedBy },
+      },
     });
   });
 
@@ -207,14 +212,18 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
       streamSid = claimed;
       // Twilio only opens a stream on a live call: an inbound call is in progress from here.
       moveStatus('in-progress');
-      return mediaSessionConfig(ids, resolved, { greeting: input.greeting, endsAtMs: conversationDeadline(resolved) });
+      return mediaSessionConfig(ids, resolved, {
+        greeting: input.greeting,
+        endsAtMs: conversationDeadline(resolved),
+      });
     },
     {
       validator: ({ streamSid: claimed, callSid: claimedCallSid }) => {
         if (isEnded() || hangUpReason) throw new Error('the call has ended');
         // One stream per call: a replayed token or a second socket never joins a live call.
         if (streamSid) throw new Error(`stream ${claimed} refused: another stream holds this call`);
-        if (callSid && claimedCallSid !== callSid) throw new Error('the stream belongs to another call');
+        if (callSid && claimedCallSid !== callSid)
+          throw new Error('the stream belongs to another call');
       },
     },
   );
@@ -283,7 +292,11 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
         machineDetection: machineDetectionFor(config.voicemail),
       });
       callSid ??= placed.callSid;
-      await store.recordCallProgress({ ...ids, callSid: placed.callSid, event: { type: 'dialed', detail: {} } });
+      await store.recordCallProgress({
+        ...ids,
+        callSid: placed.callSid,
+        event: { type: 'dialed', detail: {} },
+      });
     } catch (error) {
       moveStatus('failed');
       log.warn('dialing failed', { callId: input.callId, error: String(error) });
@@ -316,7 +329,8 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
   const flushing = saveTurnsUntilEnded();
   const hardStopMs = Math.max(conversationDeadline(version) + WRAP_UP_GRACE_MS - Date.now(), 1);
   const ended = await condition(
-    () => isEnded() || hangUpReason !== undefined || mediaEnded || escalation.handoff() !== undefined,
+    () =>
+      isEnded() || hangUpReason !== undefined || mediaEnded || escalation.handoff() !== undefined,
     hardStopMs,
   );
   if (!ended) hangUpReason = 'max_duration';
@@ -365,7 +379,10 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
     if (MODEL_FAILURE_REASONS.has(hangUpReason)) {
       await store.recordCallProgress({
         ...ids,
-        event: { type: 'model_failed', detail: { reason: hangUpReason, detail: hangUpDetail ?? null } },
+        event: {
+          type: 'model_failed',
+          detail: { reason: hangUpReason, detail: hangUpDetail ?? null },
+        },
       });
     }
     await endPhoneLeg(isAnswered());
@@ -379,7 +396,8 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
   // Wrap-up: the record, then the evaluation (which never blocks the record).
   phase = 'wrap-up';
   const endReason =
-    hangUpReason ?? (handoffOutcome ? `handoff_${handoffOutcome}` : isAnswered() ? 'caller_hung_up' : status);
+    hangUpReason ??
+    (handoffOutcome ? `handoff_${handoffOutcome}` : isAnswered() ? 'caller_hung_up' : status);
   const outcome = callOutcome(status, answeredBy, endReason);
   await store.finalizeCall({ ...ids, status, outcome, durationSec, endReason });
   if (emitsTenantEvents) {
@@ -448,13 +466,17 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
       }
     }
     if (!isEnded()) {
-      moveStatus(hangUpReason === 'status_unknown' ? 'failed' : isAnswered() ? 'completed' : 'canceled');
+      moveStatus(
+        hangUpReason === 'status_unknown' ? 'failed' : isAnswered() ? 'completed' : 'canceled',
+      );
     }
   }
 
   function lastMessageFor(reason: string | undefined): string | undefined {
-    if (reason && MODEL_FAILURE_REASONS.has(reason)) return config.fallback_message ?? DEFAULT_FALLBACK_MESSAGE;
-    if (reason === 'voicemail_message_left') return config.voicemail?.message ?? DEFAULT_VOICEMAIL_MESSAGE;
+    if (reason && MODEL_FAILURE_REASONS.has(reason))
+      return config.fallback_message ?? DEFAULT_FALLBACK_MESSAGE;
+    if (reason === 'voicemail_message_left')
+      return config.voicemail?.message ?? DEFAULT_VOICEMAIL_MESSAGE;
     return undefined;
   }
 

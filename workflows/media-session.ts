@@ -8,9 +8,13 @@ import type { MediaSessionConfig, ResolvedAgentVersion, ToolDefinition } from '.
 const DEFAULT_TURN_DETECTION = { silence_duration_ms: 800, prefix_padding_ms: 300, threshold: 0.5 };
 const DEFAULT_NO_INPUT_PROMPT = 'Are you still there?';
 const DEFAULT_NO_INPUT_GOODBYE = "I haven't heard from you, so I'll end the call now. Goodbye!";
-const DEFAULT_WRAP_UP = "We've reached the time limit for this call. Thank you for calling, goodbye!";
+const DEFAULT_WRAP_UP =
+  "We've reached the time limit for this call. Thank you for calling, goodbye!";
 
-const BUILTIN_DESCRIPTIONS: Record<string, { description: string; parameters: Record<string, unknown> }> = {
+const BUILTIN_DESCRIPTIONS: Record<
+  string,
+  { description: string; parameters: Record<string, unknown> }
+> = {
   end_call: {
     description: 'End the call after saying goodbye.',
     parameters: { type: 'object', properties: { reason: { type: 'string' } }, required: [] },
@@ -21,7 +25,11 @@ const BUILTIN_DESCRIPTIONS: Record<string, { description: string; parameters: Re
       type: 'object',
       properties: {
         reason: { type: 'string' },
-        mode: { type: 'string', enum: ['warm', 'cold'], description: 'warm: the operator hears a summary first' },
+        mode: {
+          type: 'string',
+          enum: ['warm', 'cold'],
+          description: 'warm: the operator hears a summary first',
+        },
         queue: { type: 'string', description: 'The operator queue, by name' },
       },
       required: [],
@@ -31,7 +39,10 @@ const BUILTIN_DESCRIPTIONS: Record<string, { description: string; parameters: Re
     description: 'Schedule a call back to the caller at a later time.',
     parameters: {
       type: 'object',
-      properties: { when: { type: 'string', description: 'ISO 8601 time' }, reason: { type: 'string' } },
+      properties: {
+        when: { type: 'string', description: 'ISO 8601 time' },
+        reason: { type: 'string' },
+      },
       required: [],
     },
   },

@@ -14,7 +14,11 @@ export const MODEL_FAILURE_REASONS: ReadonlySet<string> = new Set([
 
 export type CallOutcome = 'completed' | 'busy' | 'no-answer' | 'failed' | 'canceled' | 'voicemail';
 
-export function callOutcome(status: CallStatus, answeredBy: string | undefined, endReason: string): CallOutcome {
+export function callOutcome(
+  status: CallStatus,
+  answeredBy: string | undefined,
+  endReason: string,
+): CallOutcome {
   if (status === 'busy' || status === 'no-answer' || status === 'failed' || status === 'canceled') {
     return status;
   }
@@ -28,16 +32,22 @@ export function isMachine(answeredBy: string | undefined): boolean {
 }
 
 /** Twilio's detection mode for a policy: leaving a message waits for the beep. */
-export function machineDetectionFor(policy: VoicemailPolicy | undefined): 'Enable' | 'DetectMessageEnd' | undefined {
+export function machineDetectionFor(
+  policy: VoicemailPolicy | undefined,
+): 'Enable' | 'DetectMessageEnd' | undefined {
   if (!policy) return undefined;
   return policy.policy === 'leave_message' ? 'DetectMessageEnd' : 'Enable';
 }
 
 /** The hang-up reason a detected machine calls for, if any. */
-export function voicemailHangUpReason(policy: VoicemailPolicy | undefined, answeredBy: string): string | undefined {
+export function voicemailHangUpReason(
+  policy: VoicemailPolicy | undefined,
+  answeredBy: string,
+): string | undefined {
   if (!policy || !isMachine(answeredBy)) return undefined;
   if (answeredBy === 'fax') return 'fax_answered';
   // 'Enable' reports machine_start before the greeting ends; only a beep lets a message be left.
-  if (policy.policy === 'leave_message' && answeredBy !== 'machine_start') return 'voicemail_message_left';
+  if (policy.policy === 'leave_message' && answeredBy !== 'machine_start')
+    return 'voicemail_message_left';
   return 'voicemail_hang_up';
 }

@@ -59,7 +59,8 @@ export function createToolRunner(context: ToolRunnerContext) {
   }
 
   function refusalReason(invocation: ToolInvocation): string | undefined {
-    if (!findTool(invocation.name)) return `the tool ${invocation.name} is not allowed for this agent`;
+    if (!findTool(invocation.name))
+      return `the tool ${invocation.name} is not allowed for this agent`;
     const identity = context.getVersion()?.config.identity;
     if (identity?.protected_tools.includes(invocation.name) && !identityVerified) {
       return `the caller's identity must be verified with ${identity.verification_tool} before ${invocation.name}`;
@@ -75,7 +76,10 @@ export function createToolRunner(context: ToolRunnerContext) {
 
     let result: ToolResult;
     if (parsedArguments === undefined) {
-      result = { status: 'failed', output: JSON.stringify({ error: 'the arguments are not a JSON object' }) };
+      result = {
+        status: 'failed',
+        output: JSON.stringify({ error: 'the arguments are not a JSON object' }),
+      };
     } else {
       try {
         result = await toolActivities(tool).runTool({
@@ -117,7 +121,12 @@ export function createToolRunner(context: ToolRunnerContext) {
     validate(invocation: ToolInvocation): void {
       if (runs.has(invocation.toolCallId)) return;
       const reason = refusalReason(invocation);
-      if (reason) throw ApplicationFailure.create({ type: TOOL_REFUSED, message: reason, nonRetryable: true });
+      if (reason)
+        throw ApplicationFailure.create({
+          type: TOOL_REFUSED,
+          message: reason,
+          nonRetryable: true,
+        });
     },
 
     invoke(invocation: ToolInvocation): Promise<ToolResult> {

@@ -37,7 +37,8 @@ export const STATUS_RANK: Readonly<Record<CallStatus, number>> = {
   canceled: 5,
 };
 
-export type BuiltinToolName = 'end_call' | 'transfer_to_human' | 'schedule_callback' | 'send_digits';
+export type BuiltinToolName =
+  'end_call' | 'transfer_to_human' | 'schedule_callback' | 'send_digits';
 
 export type ToolDefinition =
   | { type: 'builtin'; name: BuiltinToolName }
@@ -70,7 +71,6 @@ export interface VoicemailPolicy {
   /** Said after the beep when the policy is leave_message. */
   message?: string;
 }
-
 
 export interface RubricCriterion {
   id: string;

@@ -65,7 +65,8 @@ export function makeCallHandler(deps: MakeCallDependencies) {
     const { tenantId } = tenantOf(request);
     const body = parseInput(makeCallBody, request.body);
     const rawKey = request.header('idempotency-key');
-    const idempotencyKey = rawKey === undefined ? undefined : parseInput(idempotencyKeyHeader, rawKey);
+    const idempotencyKey =
+      rawKey === undefined ? undefined : parseInput(idempotencyKeyHeader, rawKey);
     const requestHash = hashBody(body);
 
     if (idempotencyKey) {
@@ -76,7 +77,11 @@ export function makeCallHandler(deps: MakeCallDependencies) {
       }
     }
 
-    const { agentId, agentVersionId, phoneRouteId } = await resolveCallRouting(deps.db, tenantId, body);
+    const { agentId, agentVersionId, phoneRouteId } = await resolveCallRouting(
+      deps.db,
+      tenantId,
+      body,
+    );
 
     const callId = newId('call');
     let call: CallRow;
@@ -84,7 +89,8 @@ export function makeCallHandler(deps: MakeCallDependencies) {
       call = await deps.db.transaction(async (client) => {
         // Counted under a per-tenant lock, so concurrent requests never both take the last slot.
         const admission = await admitCall(client, tenantId);
-        if (!admission.admitted) throw new RateLimitError(admission.message, admission.retryAfterSec);
+        if (!admission.admitted)
+          throw new RateLimitError(admission.message, admission.retryAfterSec);
         const inserted = await insertCall(client, {
           id: callId,
           tenantId,
@@ -118,7 +124,10 @@ export function makeCallHandler(deps: MakeCallDependencies) {
       });
     } catch (error) {
       // A concurrent request with the same key won the race: answer with its call.
-      if (idempotencyKey && (error as { cause?: { code?: string }; code?: string }).code === '23505') {
+      if (
+        idempotencyKey &&
+        (error as { cause?: { code?: string }; code?: string }).code === '23505'
+      ) {
         const existing = await findIdempotentCall(deps.db, tenantId, idempotencyKey, requestHash);
         if (existing) {
           response.status(202).json(presentCallAccepted(existing, deps));

@@ -1,5 +1,11 @@
 /** How calls and their records look in API answers (snake_case, ISO times). */
-import type { CallEventRow, CallRow, EvaluationRow, FunctionCallRow, TranscriptRow } from '../../db/calls.js';
+import type {
+  CallEventRow,
+  CallRow,
+  EvaluationRow,
+  FunctionCallRow,
+  TranscriptRow,
+} from '../../db/calls.js';
 
 interface LinkContext {
   temporalUiUrl: string;

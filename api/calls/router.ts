@@ -70,7 +70,9 @@ export function callsRouter(deps: MakeCallDependencies): Router {
     canRead,
     route(async (request, response) => {
       const { tenantId, call } = await loadCall(request);
-      response.json({ data: (await listFunctionCalls(deps.db, tenantId, call.id)).map(presentFunctionCall) });
+      response.json({
+        data: (await listFunctionCalls(deps.db, tenantId, call.id)).map(presentFunctionCall),
+      });
     }),
   );
 

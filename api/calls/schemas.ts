@@ -37,14 +37,21 @@ export const makeCallBody = z
   })
   .meta({
     id: 'MakeCallRequest',
-    description: '`from` must be a number the tenant owns; give exactly one of agent_key or agent_version_id.',
+    description:
+      '`from` must be a number the tenant owns; give exactly one of agent_key or agent_version_id.',
   });
 
 export type MakeCallBody = z.infer<typeof makeCallBody>;
 
-export const idempotencyKeyHeader = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, 'printable ASCII only');
+export const idempotencyKeyHeader = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[\x21-\x7e]+$/, 'printable ASCII only');
 
-export const callIdParam = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'not a call id') });
+export const callIdParam = z.object({
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'not a call id'),
+});
 
 export const hangUpBody = z
   .object({ reason: z.string().max(200).optional() })

@@ -218,7 +218,8 @@ export function twilioRouter(deps: TwilioRouteDependencies): Router {
         callSid: form.data.CallSid,
         answeredBy: form.data.AnsweredBy,
       });
-      if (outcome === 'no_such_call') deps.logger.info({ callId }, 'machine detection after the call workflow closed');
+      if (outcome === 'no_such_call')
+        deps.logger.info({ callId }, 'machine detection after the call workflow closed');
       response.status(204).end();
     }),
   );

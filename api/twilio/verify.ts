@@ -52,7 +52,10 @@ export function verifyTwilioSignature(
         rawBody,
       });
       if (!valid) {
-        logger.warn({ path: request.path, requestId: request.requestId }, 'twilio signature rejected');
+        logger.warn(
+          { path: request.path, requestId: request.requestId },
+          'twilio signature rejected',
+        );
         response.status(403).type('text/plain').send('invalid signature');
         return false;
       }

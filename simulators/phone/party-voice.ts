@@ -89,7 +89,8 @@ export class PartyVoice {
     const previous = this.utterances[state.nextIndex - 1];
     const next = this.utterances[state.nextIndex];
     const recordedPauseMs = previous && next ? next.startMs - previous.endMs : 0;
-    if (frameStartMs - state.lastEndedAtStreamMs < Math.max(recordedPauseMs, this.turnGapMs)) return false;
+    if (frameStartMs - state.lastEndedAtStreamMs < Math.max(recordedPauseMs, this.turnGapMs))
+      return false;
     return idleMs === null || agentTurnOver;
   }
 

@@ -58,7 +58,11 @@ export function demoScenario(options: DemoScenarioOptions = {}): ScenarioFactory
       }
 
       if (request.utteranceIndex === undefined) {
-        return { items: [{ say: quotedWords(request.instructions) ?? options.greeting ?? DEFAULT_GREETING }] };
+        return {
+          items: [
+            { say: quotedWords(request.instructions) ?? options.greeting ?? DEFAULT_GREETING },
+          ],
+        };
       }
 
       if (request.utteranceIndex <= lastAnsweredUtterance) return undefined;

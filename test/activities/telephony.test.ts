@@ -35,7 +35,11 @@ after(() => phone.close());
 async function placeWaitingCall(party: Parameters<PhoneSimulator['setParty']>[1]): Promise<string> {
   const to = `+1500558${String(Math.floor(Math.random() * 900_000) + 100_000)}`;
   phone.setParty(to, party);
-  const call = await client.calls.create({ to, from: '+15005550001', twiml: '<Response><Pause length="60"/></Response>' });
+  const call = await client.calls.create({
+    to,
+    from: '+15005550001',
+    twiml: '<Response><Pause length="60"/></Response>',
+  });
   return call.sid;
 }
 
@@ -70,6 +74,9 @@ test('a last message replaces the TwiML with <Say> and <Hangup>', async () => {
   await phone.waitForCall((call) => call.sid === callSid && call.status === 'in-progress', 5_000);
   await activities.endCallWithMessage({ callSid, message: 'We are sorry. Goodbye.' });
   const ended = await phone.waitForCallEnd(callSid);
-  assert.equal(ended.twimlDocuments.at(-1)?.document.includes('<Say>We are sorry. Goodbye.</Say><Hangup/>'), true);
+  assert.equal(
+    ended.twimlDocuments.at(-1)?.document.includes('<Say>We are sorry. Goodbye.</Say><Hangup/>'),
+    true,
+  );
   assert.equal(ended.endedBy, 'twiml');
 });

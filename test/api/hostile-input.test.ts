@@ -6,20 +6,31 @@ import { getJson, postJson, startTestStack } from '../support/stack.js';
 
 let stack: Stack;
 before(async () => {
-  stack = await startTestStack({ parties: { [DEMO_CALLEE]: { answer: 'no-answer', ringMs: 60_000 } } });
+  stack = await startTestStack({
+    parties: { [DEMO_CALLEE]: { answer: 'no-answer', ringMs: 60_000 } },
+  });
 });
 after(() => stack.stop());
 
 test('a NUL byte or an unpaired surrogate is a 400 naming the field, never a 500', async () => {
   const cases: Array<[unknown, string]> = [
     [{ to: DEMO_CALLEE, from: DEMO_NUMBER, agent_key: 'demo\u0000agent' }, 'agent_key'],
-    [{ to: DEMO_CALLEE, from: DEMO_NUMBER, agent_key: 'demo-agent', metadata: { a: 'x\u0000y' } }, 'metadata.a'],
-    [{ to: DEMO_CALLEE, from: DEMO_NUMBER, agent_key: 'demo-agent', metadata: { a: '\ud800' } }, 'metadata.a'],
+    [
+      { to: DEMO_CALLEE, from: DEMO_NUMBER, agent_key: 'demo-agent', metadata: { a: 'x\u0000y' } },
+      'metadata.a',
+    ],
+    [
+      { to: DEMO_CALLEE, from: DEMO_NUMBER, agent_key: 'demo-agent', metadata: { a: '\ud800' } },
+      'metadata.a',
+    ],
   ];
   for (const [body, field] of cases) {
     const response = await postJson(stack, '/api/v1/make-call', body);
     assert.equal(response.status, 400);
-    assert.deepEqual(response.body.error.details.map((d: { field: string }) => d.field), [field]);
+    assert.deepEqual(
+      response.body.error.details.map((d: { field: string }) => d.field),
+      [field],
+    );
   }
   const count = await stack.db.query<{ n: number }>('SELECT count(*)::int AS n FROM calls');
   assert.equal(count.rows[0]?.n, 0);
@@ -35,8 +46,18 @@ test('a call id with characters no id has is a 400, not a database error', async
 
 test('an Idempotency-Key replay matches whatever order the metadata keys come in', async () => {
   const base = { to: DEMO_CALLEE, from: DEMO_NUMBER, agent_key: stack.tenant.agentKey };
-  const first = await postJson(stack, '/api/v1/make-call', { ...base, metadata: { a: 1, b: 2 } }, { 'idempotency-key': 'order' });
-  const again = await postJson(stack, '/api/v1/make-call', { metadata: { b: 2, a: 1 }, ...base }, { 'idempotency-key': 'order' });
+  const first = await postJson(
+    stack,
+    '/api/v1/make-call',
+    { ...base, metadata: { a: 1, b: 2 } },
+    { 'idempotency-key': 'order' },
+  );
+  const again = await postJson(
+    stack,
+    '/api/v1/make-call',
+    { metadata: { b: 2, a: 1 }, ...base },
+    { 'idempotency-key': 'order' },
+  );
   assert.equal(first.status, 202);
   assert.equal(again.status, 202);
   assert.equal(again.body.call_id, first.body.call_id);

@@ -9,33 +9,54 @@ import { getJson, postJson, startTestStack } from '../support/stack.js';
 let stack: Stack;
 before(async () => {
   // Nobody answers in this file: the calls ring out while the tests look at the API.
-  stack = await startTestStack({ parties: { [DEMO_CALLEE]: { answer: 'no-answer', ringMs: 60_000 } } });
+  stack = await startTestStack({
+    parties: { [DEMO_CALLEE]: { answer: 'no-answer', ringMs: 60_000 } },
+  });
 });
 after(() => stack.stop());
 
 const valid = () => ({ to: DEMO_CALLEE, from: DEMO_NUMBER, agent_key: stack.tenant.agentKey });
 
 test('refuses a request without a bearer key (401) or with an unknown one (401)', async () => {
-  const missing = await fetch(`${stack.apiUrl}/api/v1/make-call`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+  const missing = await fetch(`${stack.apiUrl}/api/v1/make-call`, {
+    method: 'POST',
+    body: '{}',
+    headers: { 'content-type': 'application/json' },
+  });
   assert.equal(missing.status, 401);
   const body = (await missing.json()) as { error: { code: string; requestId: string } };
   assert.equal(body.error.code, 'unauthenticated');
   assert.match(body.error.requestId, /^req_/);
 
-  const unknown = await postJson(stack, '/api/v1/make-call', valid(), { authorization: 'Bearer ssv_0123456789_abcdefghijklmnopqrstuvwxyzABCDEF' });
+  const unknown = await postJson(stack, '/api/v1/make-call', valid(), {
+    authorization: 'Bearer ssv_0123456789_abcdefghijklmnopqrstuvwxyzABCDEF',
+  });
   assert.equal(unknown.status, 401);
 });
 
 test('names every invalid field, and records nothing', async () => {
-  const response = await postJson(stack, '/api/v1/make-call', { to: '5550006', from: DEMO_NUMBER, agent_key: 'x', extra: 1 });
+  const response = await postJson(stack, '/api/v1/make-call', {
+    to: '5550006',
+    from: DEMO_NUMBER,
+    agent_key: 'x',
+    extra: 1,
+  });
   assert.equal(response.status, 400);
   assert.equal(response.body.error.code, 'invalid_request');
-  const fields = response.body.error.details.map((problem: { field: string }) => problem.field).sort();
+  const fields = response.body.error.details
+    .map((problem: { field: string }) => problem.field)
+    .sort();
   assert.deepEqual(fields, ['(body)', 'to']);
 
-  const neither = await postJson(stack, '/api/v1/make-call', { to: DEMO_CALLEE, from: DEMO_NUMBER });
+  const neither = await postJson(stack, '/api/v1/make-call', {
+    to: DEMO_CALLEE,
+    from: DEMO_NUMBER,
+  });
   assert.equal(neither.status, 400);
-  assert.deepEqual(neither.body.error.details.map((p: { field: string }) => p.field), ['agent_key']);
+  assert.deepEqual(
+    neither.body.error.details.map((p: { field: string }) => p.field),
+    ['agent_key'],
+  );
 
   const malformed = await postJson(stack, '/api/v1/make-call', '{"to": ');
   assert.equal(malformed.status, 400);
@@ -55,19 +76,32 @@ test('refuses a from number the tenant does not own, and an unapproved version, 
      SELECT 'ver_draft', tenant_id, agent_id, 2, 'draft', config, 'someone' FROM agent_versions WHERE id = $1`,
     [stack.tenant.agentVersionId],
   );
-  const draft = await postJson(stack, '/api/v1/make-call', { to: DEMO_CALLEE, from: DEMO_NUMBER, agent_version_id: 'ver_draft' });
+  const draft = await postJson(stack, '/api/v1/make-call', {
+    to: DEMO_CALLEE,
+    from: DEMO_NUMBER,
+    agent_version_id: 'ver_draft',
+  });
   assert.equal(draft.status, 422);
   assert.equal(draft.body.error.code, 'agent_version_not_approved');
 });
 
 test('an Idempotency-Key replays the same call for the same body and conflicts for another', async () => {
-  const first = await postJson(stack, '/api/v1/make-call', valid(), { 'idempotency-key': 'same-key' });
+  const first = await postJson(stack, '/api/v1/make-call', valid(), {
+    'idempotency-key': 'same-key',
+  });
   assert.equal(first.status, 202);
-  const again = await postJson(stack, '/api/v1/make-call', valid(), { 'idempotency-key': 'same-key' });
+  const again = await postJson(stack, '/api/v1/make-call', valid(), {
+    'idempotency-key': 'same-key',
+  });
   assert.equal(again.status, 202);
   assert.equal(again.body.call_id, first.body.call_id);
 
-  const other = await postJson(stack, '/api/v1/make-call', { ...valid(), metadata: { changed: true } }, { 'idempotency-key': 'same-key' });
+  const other = await postJson(
+    stack,
+    '/api/v1/make-call',
+    { ...valid(), metadata: { changed: true } },
+    { 'idempotency-key': 'same-key' },
+  );
   assert.equal(other.status, 409);
   assert.equal(other.body.error.code, 'conflict');
 
@@ -79,7 +113,10 @@ test('an Idempotency-Key replays the same call for the same body and conflicts f
 });
 
 test('answers 503 with Retry-After when Temporal is unreachable, and writes nothing', async () => {
-  const unreachable = { ...stack.config, temporal: { ...stack.config.temporal, address: '127.0.0.1:1', connectTimeoutMs: 500 } };
+  const unreachable = {
+    ...stack.config,
+    temporal: { ...stack.config.temporal, address: '127.0.0.1:1', connectTimeoutMs: 500 },
+  };
   const app = createApp({
     config: unreachable,
     db: stack.db,
@@ -94,12 +131,18 @@ test('answers 503 with Retry-After when Temporal is unreachable, and writes noth
     const before = await stack.db.query<{ n: number }>('SELECT count(*)::int AS n FROM calls');
     const response = await fetch(`http://127.0.0.1:${port}/api/v1/make-call`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${stack.tenant.apiKey}`, 'content-type': 'application/json' },
+      headers: {
+        authorization: `Bearer ${stack.tenant.apiKey}`,
+        'content-type': 'application/json',
+      },
       body: JSON.stringify(valid()),
     });
     assert.equal(response.status, 503);
     assert.equal(response.headers.get('retry-after'), '2');
-    assert.equal(((await response.json()) as { error: { code: string } }).error.code, 'dependency_unavailable');
+    assert.equal(
+      ((await response.json()) as { error: { code: string } }).error.code,
+      'dependency_unavailable',
+    );
     const after = await stack.db.query<{ n: number }>('SELECT count(*)::int AS n FROM calls');
     assert.equal(after.rows[0]?.n, before.rows[0]?.n);
   } finally {
@@ -108,9 +151,14 @@ test('answers 503 with Retry-After when Temporal is unreachable, and writes noth
 });
 
 test("another tenant's call is not found (404)", async () => {
-  const first = await postJson(stack, '/api/v1/make-call', valid(), { 'idempotency-key': 'tenant-check' });
+  const first = await postJson(stack, '/api/v1/make-call', valid(), {
+    'idempotency-key': 'tenant-check',
+  });
   await stack.db.query("INSERT INTO tenants (id, name) VALUES ('ten_other', 'Other')");
-  await stack.db.query('UPDATE calls SET tenant_id = $1 WHERE id = $2', ['ten_other', first.body.call_id]);
+  await stack.db.query('UPDATE calls SET tenant_id = $1 WHERE id = $2', [
+    'ten_other',
+    first.body.call_id,
+  ]);
   const response = await getJson(stack, `/api/v1/call-logs/${first.body.call_id}`);
   assert.equal(response.status, 404);
   assert.equal(response.body.error.code, 'not_found');

@@ -17,7 +17,11 @@ before(async () => {
 after(() => stack.stop());
 
 async function callRows(): Promise<Array<{ id: string; from_number: string }>> {
-  return (await stack.db.query<{ id: string; from_number: string }>('SELECT id, from_number FROM calls ORDER BY created_at')).rows;
+  return (
+    await stack.db.query<{ id: string; from_number: string }>(
+      'SELECT id, from_number FROM calls ORDER BY created_at',
+    )
+  ).rows;
 }
 
 async function workflowExists(callSid: string): Promise<boolean> {
@@ -45,7 +49,12 @@ function proxied(signature?: string): Record<string, string> {
 test('refuses webhooks signed with the http scheme, the internal host, or unsigned; records nothing (C01)', async () => {
   const v = vectors.inbound_behind_proxy;
   for (const signature of [v.signed_with_http_scheme, v.signed_with_internal_host, undefined]) {
-    const response = await rawPost(stack.apiUrl, '/api/v1/incoming-call', v.body, proxied(signature));
+    const response = await rawPost(
+      stack.apiUrl,
+      '/api/v1/incoming-call',
+      v.body,
+      proxied(signature),
+    );
     assert.equal(response.status, 403);
   }
   assert.deepEqual(await callRows(), []);
@@ -58,8 +67,15 @@ test('accepts the webhook signed over the public URL behind a TLS proxy, once (C
   assert.equal(response.status, 200);
   assert.match(String(response.headers['content-type']), /text\/xml/);
   assert.match(response.body, /<Stream url="wss:\/\/voice\.example\.com\/media-stream">/);
-  assert.doesNotMatch(response.body, /media-stream\?/, 'identity travels in <Parameter>, never the URL (C06)');
-  assert.match(response.body, /<Parameter name="call_id" value="call_CAf00dfeed1234abcd5678ef9012345678"\/>/);
+  assert.doesNotMatch(
+    response.body,
+    /media-stream\?/,
+    'identity travels in <Parameter>, never the URL (C06)',
+  );
+  assert.match(
+    response.body,
+    /<Parameter name="call_id" value="call_CAf00dfeed1234abcd5678ef9012345678"\/>/,
+  );
   assert.match(response.body, /<Parameter name="stream_token" value="\d+\.[A-Za-z0-9_-]{43}"\/>/);
 
   // Twilio retries a webhook it did not hear back from: the same call, the same workflow.
@@ -74,7 +90,10 @@ test('accepts the webhook signed over the public URL behind a TLS proxy, once (C
 test("accepts a webhook whose URL carries a query with ' and + (C02)", async () => {
   const v = vectors.query_string_as_received;
   const path = v.url.slice(vectors.origin.length);
-  const response = await rawPost(stack.apiUrl, path, v.body, { 'content-type': FORM, 'x-twilio-signature': v.good });
+  const response = await rawPost(stack.apiUrl, path, v.body, {
+    'content-type': FORM,
+    'x-twilio-signature': v.good,
+  });
   assert.equal(response.status, 200);
   assert.match(response.body, /<Connect>/);
 });
@@ -82,7 +101,10 @@ test("accepts a webhook whose URL carries a query with ' and + (C02)", async () 
 test('verifies bracketed keys from the raw body and still reads From (C03)', async () => {
   const v = vectors.bracketed_keys;
   await stack.db.query('DELETE FROM calls WHERE call_sid = $1', [CALL_SID]).catch(() => undefined);
-  const response = await rawPost(stack.apiUrl, '/api/v1/incoming-call', v.body, { 'content-type': FORM, 'x-twilio-signature': v.good });
+  const response = await rawPost(stack.apiUrl, '/api/v1/incoming-call', v.body, {
+    'content-type': FORM,
+    'x-twilio-signature': v.good,
+  });
   assert.equal(response.status, 200);
   const rows = await callRows();
   assert.ok(rows.every((row) => row.from_number === '+15005550006'));
@@ -91,14 +113,22 @@ test('verifies bracketed keys from the raw body and still reads From (C03)', asy
 test('refuses a tampered body with a valid signature for the original', async () => {
   const v = vectors.bracketed_keys;
   const tampered = v.body.replace('%2B15005550006', '%2B15005550099');
-  const response = await rawPost(stack.apiUrl, '/api/v1/incoming-call', tampered, { 'content-type': FORM, 'x-twilio-signature': v.good });
+  const response = await rawPost(stack.apiUrl, '/api/v1/incoming-call', tampered, {
+    'content-type': FORM,
+    'x-twilio-signature': v.good,
+  });
   assert.equal(response.status, 403);
 });
 
 test('a status callback signature is checked before anything is signalled', async () => {
-  const response = await rawPost(stack.apiUrl, '/api/v1/call-status?call_id=call_x', `CallSid=${CALL_SID}&CallStatus=completed`, {
-    'content-type': FORM,
-    'x-twilio-signature': 'bm90IGEgc2lnbmF0dXJl',
-  });
+  const response = await rawPost(
+    stack.apiUrl,
+    '/api/v1/call-status?call_id=call_x',
+    `CallSid=${CALL_SID}&CallStatus=completed`,
+    {
+      'content-type': FORM,
+      'x-twilio-signature': 'bm90IGEgc2lnbmF0dXJl',
+    },
+  );
   assert.equal(response.status, 403);
 });

@@ -10,11 +10,16 @@ import type { Stack } from '../../scripts/stack.js';
 import { startTestStack } from '../support/stack.js';
 import { addAgentVersion, callInbound, finishedCall, scriptedAgent } from './support.js';
 
-const ANSWER = 'Our opening hours are nine to five on weekdays and ten to two on Saturdays, closed on Sundays.';
+const ANSWER =
+  'Our opening hours are nine to five on weekdays and ten to two on Saturdays, closed on Sundays.';
 
 let stack: Stack;
 before(async () => {
-  stack = await startTestStack({ scenario: scriptedAgent({ afterUtterance: () => ({ items: [{ say: ANSWER, durationMs: 15_000 }] }) }) });
+  stack = await startTestStack({
+    scenario: scriptedAgent({
+      afterUtterance: () => ({ items: [{ say: ANSWER, durationMs: 15_000 }] }),
+    }),
+  });
 });
 after(() => stack.stop());
 
@@ -32,7 +37,10 @@ test('a caller hanging up mid-answer closes the model session and keeps what was
 
   // Twilio: the party left; the product neither hung up nor sent anything after the stream stopped.
   assert.equal(phoneCall.endedBy, 'party');
-  assert.equal(phoneCall.twimlDocuments.filter((document) => document.source === 'update').length, 0);
+  assert.equal(
+    phoneCall.twimlDocuments.filter((document) => document.source === 'update').length,
+    0,
+  );
   assert.equal(phoneCall.stream?.endedBy, 'stop');
   assert.deepEqual(phoneCall.stream?.invalidMessages, []);
 
@@ -43,7 +51,10 @@ test('a caller hanging up mid-answer closes the model session and keeps what was
   const last = record.transcript.at(-1);
   assert.equal(last.role, 'agent');
   assert.equal(last.interrupted, true);
-  assert.ok(ANSWER.startsWith(last.text) && last.text.length < ANSWER.length / 2, `stored: ${last.text}`);
+  assert.ok(
+    ANSWER.startsWith(last.text) && last.text.length < ANSWER.length / 2,
+    `stored: ${last.text}`,
+  );
   assert.equal(summary.endReason, 'caller_hung_up');
   assert.equal(summary.outcome, 'completed');
 });

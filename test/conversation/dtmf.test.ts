@@ -9,7 +9,13 @@ import { after, before, test } from 'node:test';
 import type { Stack } from '../../scripts/stack.js';
 import type { ResponsePlan } from '../../simulators/realtime/index.js';
 import { startTestStack } from '../support/stack.js';
-import { addAgentVersion, callInbound, clientEvents, finishedCall, scriptedAgent } from './support.js';
+import {
+  addAgentVersion,
+  callInbound,
+  clientEvents,
+  finishedCall,
+  scriptedAgent,
+} from './support.js';
 
 let stack: Stack;
 before(async () => {
@@ -38,13 +44,21 @@ test('menu keys reach the model and the workflow, and a key press interrupts the
   assert.ok(MENU.startsWith(record.transcript[0].text));
 
   // The model heard the digits (no identity check on this version), and answered.
-  const messages = clientEvents(modelSessions[0], 'conversation.item.create').filter((event) => event.itemType === 'message');
-  assert.deepEqual(messages.map((event) => event.text), ['The caller pressed 2 on the keypad.']);
+  const messages = clientEvents(modelSessions[0], 'conversation.item.create').filter(
+    (event) => event.itemType === 'message',
+  );
+  assert.deepEqual(
+    messages.map((event) => event.text),
+    ['The caller pressed 2 on the keypad.'],
+  );
   assert.equal(record.transcript.at(-1).text, 'Connecting you to support.');
 
   // The workflow got one whole entry, recorded by its length.
   const entries = record.events.filter((event: any) => event.type === 'keypad_entry');
-  assert.deepEqual(entries.map((event: any) => event.detail), [{ digits: 1, endedBy: 'hash' }]);
+  assert.deepEqual(
+    entries.map((event: any) => event.detail),
+    [{ digits: 1, endedBy: 'hash' }],
+  );
 });
 
 test('an entry without pound ends after a pause', async () => {
@@ -60,10 +74,18 @@ test('an entry without pound ends after a pause', async () => {
   });
   const { record, modelSessions } = await finishedCall(stack, callId, version);
 
-  const messages = clientEvents(modelSessions[0], 'conversation.item.create').filter((event) => event.itemType === 'message');
-  assert.deepEqual(messages.map((event) => event.text), ['The caller pressed 9 0 on the keypad.']);
+  const messages = clientEvents(modelSessions[0], 'conversation.item.create').filter(
+    (event) => event.itemType === 'message',
+  );
+  assert.deepEqual(
+    messages.map((event) => event.text),
+    ['The caller pressed 9 0 on the keypad.'],
+  );
   const entries = record.events.filter((event: any) => event.type === 'keypad_entry');
-  assert.deepEqual(entries.map((event: any) => event.detail), [{ digits: 2, endedBy: 'pause' }]);
+  assert.deepEqual(
+    entries.map((event: any) => event.detail),
+    [{ digits: 2, endedBy: 'pause' }],
+  );
 });
 
 test('digits the agent sends are played as tones the far end hears', async () => {
@@ -76,7 +98,10 @@ test('digits the agent sends are played as tones the far end hears', async () =>
   );
   const version = await addAgentVersion(stack, {
     greeting: 'Hello.',
-    tools: [{ type: 'builtin', name: 'send_digits' }, { type: 'builtin', name: 'end_call' }],
+    tools: [
+      { type: 'builtin', name: 'send_digits' },
+      { type: 'builtin', name: 'end_call' },
+    ],
   });
   const { callId } = await callInbound(stack, version, {
     answer: 'answer',
@@ -89,9 +114,10 @@ test('digits the agent sends are played as tones the far end hears', async () =>
   const { record, phoneCall, modelSessions } = await finishedCall(stack, callId, version);
 
   assert.deepEqual(phoneCall.stream?.digitsHeard, ['1', '2', '3', '4', '#']);
-  assert.deepEqual(record.function_calls.map((call: any) => [call.name, call.status, call.arguments]), [
-    ['send_digits', 'succeeded', { digits: '1234#' }],
-  ]);
+  assert.deepEqual(
+    record.function_calls.map((call: any) => [call.name, call.status, call.arguments]),
+    [['send_digits', 'succeeded', { digits: '1234#' }]],
+  );
   assert.equal(record.transcript.at(-1).text, 'I have entered the extension.');
   assert.deepEqual(modelSessions[0]?.errors, []);
 });

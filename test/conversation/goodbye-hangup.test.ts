@@ -9,10 +9,17 @@ import { after, before, test } from 'node:test';
 import type { Stack } from '../../scripts/stack.js';
 import type { SimulatedCall } from '../../simulators/phone/index.js';
 import { startTestStack } from '../support/stack.js';
-import { addAgentVersion, callInbound, clientEvents, finishedCall, scriptedAgent } from './support.js';
+import {
+  addAgentVersion,
+  callInbound,
+  clientEvents,
+  finishedCall,
+  scriptedAgent,
+} from './support.js';
 
 const GOODBYE = 'Thanks for calling, goodbye!';
-const LONG_ANSWER = 'Let me read you the whole of our terms and conditions, clause by clause, from the start.';
+const LONG_ANSWER =
+  'Let me read you the whole of our terms and conditions, clause by clause, from the start.';
 
 let stack: Stack;
 before(async () => {
@@ -40,7 +47,12 @@ test('hangs up after the last goodbye mark, though stale marks of cleared audio 
       afterUtterance: (index) =>
         index === 0
           ? { items: [{ say: LONG_ANSWER, durationMs: 12_000 }] }
-          : { items: [{ say: GOODBYE, durationMs: 2_000 }, { call: 'end_call', arguments: { reason: 'done' } }] },
+          : {
+              items: [
+                { say: GOODBYE, durationMs: 2_000 },
+                { call: 'end_call', arguments: { reason: 'done' } },
+              ],
+            },
     }),
   );
   const version = await addAgentVersion(stack, { greeting: 'Hello.' });
@@ -60,7 +72,10 @@ test('hangs up after the last goodbye mark, though stale marks of cleared audio 
   assert.ok(stale.length >= 10, `${stale.length} marks returned by the clear`);
   // ...and none counted as played: the long answer was truncated near what had played.
   const [truncate] = clientEvents(modelSessions[0], 'conversation.item.truncate');
-  assert.ok(truncate?.audioEndMs !== undefined && truncate.audioEndMs <= 1_200, `truncated at ${truncate?.audioEndMs}`);
+  assert.ok(
+    truncate?.audioEndMs !== undefined && truncate.audioEndMs <= 1_200,
+    `truncated at ${truncate?.audioEndMs}`,
+  );
 
   // The goodbye played to its last frame before the agent hung up through the REST API.
   assert.equal(phoneCall.endedBy, 'api');
@@ -70,7 +85,10 @@ test('hangs up after the last goodbye mark, though stale marks of cleared audio 
   assert.deepEqual([goodbye.role, goodbye.text, goodbye.interrupted], ['agent', GOODBYE, false]);
   assert.equal(summary.endReason, 'agent_ended_call');
   assert.equal(summary.outcome, 'completed');
-  assert.deepEqual(record.function_calls.map((call: any) => [call.name, call.status]), [['end_call', 'succeeded']]);
+  assert.deepEqual(
+    record.function_calls.map((call: any) => [call.name, call.status]),
+    [['end_call', 'succeeded']],
+  );
 });
 
 test('an interrupted goodbye cancels the hang-up; the next goodbye ends the call once heard', async () => {
@@ -78,7 +96,12 @@ test('an interrupted goodbye cancels the hang-up; the next goodbye ends the call
     scriptedAgent({
       afterUtterance: (index) =>
         index === 0
-          ? { items: [{ say: GOODBYE, durationMs: 4_000 }, { call: 'end_call', arguments: {} }] }
+          ? {
+              items: [
+                { say: GOODBYE, durationMs: 4_000 },
+                { call: 'end_call', arguments: {} },
+              ],
+            }
           : { items: [{ say: 'Of course. Goodbye again!' }, { call: 'end_call', arguments: {} }] },
     }),
   );
@@ -94,11 +117,17 @@ test('an interrupted goodbye cancels the hang-up; the next goodbye ends the call
   const { summary, record, phoneCall } = await finishedCall(stack, callId, version);
 
   assert.equal(phoneCall.stream?.clears.length, 1);
-  assert.deepEqual(record.function_calls.map((call: any) => call.name), ['end_call', 'end_call']);
+  assert.deepEqual(
+    record.function_calls.map((call: any) => call.name),
+    ['end_call', 'end_call'],
+  );
   const agentTurns = record.transcript.filter((turn: any) => turn.role === 'agent');
   assert.equal(agentTurns[1].interrupted, true, 'the first goodbye was cut off');
   assert.ok(GOODBYE.startsWith(agentTurns[1].text));
-  assert.deepEqual([agentTurns[2].text, agentTurns[2].interrupted], ['Of course. Goodbye again!', false]);
+  assert.deepEqual(
+    [agentTurns[2].text, agentTurns[2].interrupted],
+    ['Of course. Goodbye again!', false],
+  );
   assert.equal(phoneCall.endedBy, 'api');
   assert.ok(endedAtCallMs(phoneCall) >= lastPlayedMarkAtCallMs(phoneCall));
   assert.equal(summary.endReason, 'agent_ended_call');

@@ -22,11 +22,17 @@ before(async () => {
 });
 after(() => stack.stop());
 
-const hangUpAfterGreeting = { answer: 'answer' as const, script: [{ when: { agentSilentForMs: 300 }, hangUp: true }] };
+const hangUpAfterGreeting = {
+  answer: 'answer' as const,
+  script: [{ when: { agentSilentForMs: 300 }, hangUp: true }],
+};
 
 test('plays the version greeting first, after start, though Twilio sent media before start', async () => {
   const version = await addAgentVersion(stack, { greeting: 'Welcome to the greeting test line.' });
-  const { callId } = await callInbound(stack, version, { ...hangUpAfterGreeting, mediaBeforeStart: true });
+  const { callId } = await callInbound(stack, version, {
+    ...hangUpAfterGreeting,
+    mediaBeforeStart: true,
+  });
   const { summary, record, phoneCall, modelSessions } = await finishedCall(stack, callId, version);
 
   // The stream URL carries no query string; identity and token travel as <Parameter>.
@@ -48,11 +54,17 @@ test('plays the version greeting first, after start, though Twilio sent media be
   const [session] = modelSessions;
   assert.equal(modelSessions.length, 1);
   assert.deepEqual(
-    session?.clientEvents.filter((event) => event.type !== 'input_audio_buffer.append').map((event) => event.type).slice(0, 2),
+    session?.clientEvents
+      .filter((event) => event.type !== 'input_audio_buffer.append')
+      .map((event) => event.type)
+      .slice(0, 2),
     ['session.update', 'response.create'],
   );
   const [greetingRequest] = clientEvents(session, 'response.create');
-  assert.match(greetingRequest?.instructions ?? '', /exactly these words: Welcome to the greeting test line\.$/);
+  assert.match(
+    greetingRequest?.instructions ?? '',
+    /exactly these words: Welcome to the greeting test line\.$/,
+  );
 
   // Twilio heard the greeting first, promptly after start, and all of it.
   assert.ok(stream.firstAgentMediaAtStreamMs !== null && stream.agentMediaBytes > 0);
@@ -67,11 +79,16 @@ test('plays the version greeting first, after start, though Twilio sent media be
 
 test('a greeting given to make-call replaces the version greeting for that call', async () => {
   const version = await addAgentVersion(stack, { greeting: 'The version greeting.' });
-  const { callId } = await callOutbound(stack, version, hangUpAfterGreeting, { greeting: 'Hi, this is a reminder call.' });
+  const { callId } = await callOutbound(stack, version, hangUpAfterGreeting, {
+    greeting: 'Hi, this is a reminder call.',
+  });
   const { record, modelSessions } = await finishedCall(stack, callId, version);
 
   const [greetingRequest] = clientEvents(modelSessions[0], 'response.create');
-  assert.match(greetingRequest?.instructions ?? '', /exactly these words: Hi, this is a reminder call\.$/);
+  assert.match(
+    greetingRequest?.instructions ?? '',
+    /exactly these words: Hi, this is a reminder call\.$/,
+  );
   assert.equal(record.transcript[0].text, 'Hi, this is a reminder call.');
   assert.equal(record.direction, 'outbound');
 });

@@ -9,7 +9,13 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Stack } from '../../scripts/stack.js';
 import { startTestStack } from '../support/stack.js';
-import { addAgentVersion, callInbound, clientEvents, finishedCall, scriptedAgent } from './support.js';
+import {
+  addAgentVersion,
+  callInbound,
+  clientEvents,
+  finishedCall,
+  scriptedAgent,
+} from './support.js';
 
 const LONG_ANSWER = Array.from({ length: 40 }, (_, index) => `word${index + 1}`).join(' ') + '.';
 const LONG_ANSWER_MS = 20_000;
@@ -29,7 +35,10 @@ test('a barge-in truncates at the audio heard, drops late audio and stores what 
     scriptedAgent({
       afterUtterance: (index) =>
         index === 0
-          ? { items: [{ say: LONG_ANSWER, durationMs: LONG_ANSWER_MS }, { say: SECOND_ITEM }], extraDeltaAfterSpeechStart: true }
+          ? {
+              items: [{ say: LONG_ANSWER, durationMs: LONG_ANSWER_MS }, { say: SECOND_ITEM }],
+              extraDeltaAfterSpeechStart: true,
+            }
           : { items: [{ say: REPLY }] },
     }),
   );
@@ -49,7 +58,10 @@ test('a barge-in truncates at the audio heard, drops late audio and stores what 
   // Twilio: exactly one clear, and it discarded the unplayed part of the long answer.
   const { clears } = phoneCall.stream;
   assert.equal(clears.length, 1);
-  assert.ok(clears[0] && clears[0].discardedBytes > 4_000 * 8, `discarded ${clears[0]?.discardedBytes} bytes`);
+  assert.ok(
+    clears[0] && clears[0].discardedBytes > 4_000 * 8,
+    `discarded ${clears[0]?.discardedBytes} bytes`,
+  );
 
   // The model: the long item truncated at what was heard (mark-precise); its answer was cut
   // before the second item began, so greeting, long item and reply are all that spoke.
@@ -57,26 +69,44 @@ test('a barge-in truncates at the audio heard, drops late audio and stores what 
   const spokenItems = Object.keys(session.agentAudioBytesByItem);
   assert.equal(spokenItems.length, 3);
   const longItemId = spokenItems[1] ?? '';
-  assert.deepEqual(truncations.map((event) => event.itemId), [longItemId]);
+  assert.deepEqual(
+    truncations.map((event) => event.itemId),
+    [longItemId],
+  );
   const longTruncate = truncations[0];
   assert.ok(longTruncate?.audioEndMs !== undefined);
   // Heard about 1 s when the caller cut in; marks every 200 ms (a busy machine returns them late).
-  assert.ok(longTruncate.audioEndMs >= 200 && longTruncate.audioEndMs <= 1_400, `truncated at ${longTruncate.audioEndMs} ms`);
+  assert.ok(
+    longTruncate.audioEndMs >= 200 && longTruncate.audioEndMs <= 1_400,
+    `truncated at ${longTruncate.audioEndMs} ms`,
+  );
   assert.equal(longTruncate.audioEndMs % 200, 0, 'at a mark');
   assert.ok(longTruncate.audioEndMs <= (session.agentAudioBytesByItem[longItemId] ?? 0) / 8);
   assert.deepEqual(session.errors, [], 'the model accepted every truncate');
 
   // The late delta the model sent after speech started never reached Twilio.
-  const modelBytes = Object.values(session.agentAudioBytesByItem).reduce((sum, bytes) => sum + bytes, 0);
+  const modelBytes = Object.values(session.agentAudioBytesByItem).reduce(
+    (sum, bytes) => sum + bytes,
+    0,
+  );
   assert.equal(phoneCall.stream.agentMediaBytes, modelBytes - 800);
 
   // The transcript: the cut turn holds the first words heard, marked interrupted; nothing unheard.
   const agentTurns = record.transcript.filter((turn: any) => turn.role === 'agent');
-  assert.deepEqual(agentTurns.map((turn: any) => turn.interrupted), [false, true, false]);
+  assert.deepEqual(
+    agentTurns.map((turn: any) => turn.interrupted),
+    [false, true, false],
+  );
   const heard = agentTurns[1].text as string;
-  assert.ok(LONG_ANSWER.startsWith(heard) && heard.length < LONG_ANSWER.length / 4, `heard: ${heard}`);
+  assert.ok(
+    LONG_ANSWER.startsWith(heard) && heard.length < LONG_ANSWER.length / 4,
+    `heard: ${heard}`,
+  );
   assert.equal(agentTurns[2].text, REPLY);
-  assert.equal(record.transcript.some((turn: any) => turn.text.includes('never heard')), false);
+  assert.equal(
+    record.transcript.some((turn: any) => turn.text.includes('never heard')),
+    false,
+  );
   assert.deepEqual(
     record.transcript.map((turn: any) => turn.role),
     ['agent', 'caller', 'agent', 'caller', 'agent'],
@@ -88,7 +118,12 @@ test('items queued behind the one playing are truncated to nothing and left out 
     scriptedAgent({
       afterUtterance: (index) =>
         index === 0
-          ? { items: [{ say: SHORT_FIRST, durationMs: 1_600 }, { say: QUEUED_SECOND, durationMs: 3_000 }] }
+          ? {
+              items: [
+                { say: SHORT_FIRST, durationMs: 1_600 },
+                { say: QUEUED_SECOND, durationMs: 3_000 },
+              ],
+            }
           : { items: [{ say: REPLY }] },
     }),
   );
@@ -111,12 +146,22 @@ test('items queued behind the one playing are truncated to nothing and left out 
   const cuts = Object.fromEntries(truncations.map((event) => [event.itemId, event.audioEndMs]));
   assert.equal(truncations.length, 2);
   assert.ok(firstItemId && queuedItemId);
-  assert.ok((cuts[firstItemId] ?? 0) >= 200 && (cuts[firstItemId] ?? 0) < 1_600, `first cut at ${cuts[firstItemId]}`);
+  assert.ok(
+    (cuts[firstItemId] ?? 0) >= 200 && (cuts[firstItemId] ?? 0) < 1_600,
+    `first cut at ${cuts[firstItemId]}`,
+  );
   assert.equal(cuts[queuedItemId], 0);
   assert.deepEqual(session.errors, []);
 
-  const texts = record.transcript.filter((turn: any) => turn.role === 'agent').map((turn: any) => turn.text);
-  assert.equal(texts.some((text: string) => text.includes('queued at Twilio')), false);
-  const cut = record.transcript.find((turn: any) => turn.interrupted && SHORT_FIRST.startsWith(turn.text));
+  const texts = record.transcript
+    .filter((turn: any) => turn.role === 'agent')
+    .map((turn: any) => turn.text);
+  assert.equal(
+    texts.some((text: string) => text.includes('queued at Twilio')),
+    false,
+  );
+  const cut = record.transcript.find(
+    (turn: any) => turn.interrupted && SHORT_FIRST.startsWith(turn.text),
+  );
   assert.ok(cut, 'the first sentence is stored as heard, interrupted');
 });

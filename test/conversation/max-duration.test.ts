@@ -8,7 +8,13 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Stack } from '../../scripts/stack.js';
 import { startTestStack } from '../support/stack.js';
-import { addAgentVersion, callInbound, clientEvents, finishedCall, scriptedAgent } from './support.js';
+import {
+  addAgentVersion,
+  callInbound,
+  clientEvents,
+  finishedCall,
+  scriptedAgent,
+} from './support.js';
 
 const WRAP_UP = 'We have reached our time limit. Goodbye!';
 const STORY = 'Here is a very long story about our products.';
@@ -23,7 +29,11 @@ test('at the time limit the agent is cut off, says the wrap-up uninterrupted, an
   stack.model.setScenario(
     scriptedAgent({ afterUtterance: () => ({ items: [{ say: STORY, durationMs: 20_000 }] }) }),
   );
-  const version = await addAgentVersion(stack, { greeting: 'Hello.', max_call_duration_sec: 4, wrap_up_message: WRAP_UP });
+  const version = await addAgentVersion(stack, {
+    greeting: 'Hello.',
+    max_call_duration_sec: 4,
+    wrap_up_message: WRAP_UP,
+  });
   const { callId } = await callInbound(stack, version, {
     answer: 'answer',
     script: [
@@ -38,9 +48,13 @@ test('at the time limit the agent is cut off, says the wrap-up uninterrupted, an
   // The story was cut at the limit: one clear, truncated at what had played, stored as heard.
   assert.equal(phoneCall.stream?.clears.length, 1);
   const [truncate] = clientEvents(session, 'conversation.item.truncate');
-  assert.ok(truncate?.audioEndMs !== undefined && truncate.audioEndMs > 0 && truncate.audioEndMs < 4_000);
+  assert.ok(
+    truncate?.audioEndMs !== undefined && truncate.audioEndMs > 0 && truncate.audioEndMs < 4_000,
+  );
   const story = record.transcript[2];
-  assert.ok(story.role === 'agent' && STORY.startsWith(story.text) && story.text.length < STORY.length);
+  assert.ok(
+    story.role === 'agent' && STORY.startsWith(story.text) && story.text.length < STORY.length,
+  );
   assert.equal(story.interrupted, true);
 
   // The wrap-up played whole, after which the agent hung up.
@@ -49,7 +63,10 @@ test('at the time limit the agent is cut off, says the wrap-up uninterrupted, an
   assert.equal(phoneCall.endedBy, 'api');
   assert.equal(summary.endReason, 'max_duration');
   assert.equal(record.end_reason, 'max_duration');
-  assert.ok(record.duration_sec >= 4 && record.duration_sec <= 15, `lasted ${record.duration_sec} s`);
+  assert.ok(
+    record.duration_sec >= 4 && record.duration_sec <= 15,
+    `lasted ${record.duration_sec} s`,
+  );
 
   // The wrap-up's session update keeps to turn detection: no voice, no format (C10).
   const updates = clientEvents(session, 'session.update');

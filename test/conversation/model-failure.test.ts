@@ -11,7 +11,14 @@ import type { Stack } from '../../scripts/stack.js';
 import type { FaultMode } from '../../simulators/realtime/index.js';
 import { readingParty, RECORDING_SENTENCES } from '../support/fixtures.js';
 import { eventually, startTestStack } from '../support/stack.js';
-import { addAgentVersion, callInbound, finishedCall, scriptedAgent, sessionsOf, type TestVersion } from './support.js';
+import {
+  addAgentVersion,
+  callInbound,
+  finishedCall,
+  scriptedAgent,
+  sessionsOf,
+  type TestVersion,
+} from './support.js';
 
 const FALLBACK = 'Sorry, our assistant is unavailable. Please call back later.';
 
@@ -40,8 +47,16 @@ test('every kind of model failure ends only its own call, with the fallback hear
     greeting: 'Hello, healthy line.',
     turn_detection: { silence_duration_ms: 800, prefix_padding_ms: 300, threshold: 0.5 },
   });
-  const { callId: healthyCallId } = await callInbound(stack, healthy, readingParty({ speech: 'continuous', hangupAfterAudioMs: 500 }));
-  await eventually(async () => (sessionsOf(stack, healthy).length === 1 ? true : undefined), 10_000, 'the healthy model session');
+  const { callId: healthyCallId } = await callInbound(
+    stack,
+    healthy,
+    readingParty({ speech: 'continuous', hangupAfterAudioMs: 500 }),
+  );
+  await eventually(
+    async () => (sessionsOf(stack, healthy).length === 1 ? true : undefined),
+    10_000,
+    'the healthy model session',
+  );
 
   const failing = await addAgentVersion(stack, { greeting: 'Hello.', fallback_message: FALLBACK });
   const cases: Array<{ fault: FaultMode; afterMs?: number; detail: RegExp }> = [
@@ -62,19 +77,28 @@ test('every kind of model failure ends only its own call, with the fallback hear
     // The caller heard the fallback: Twilio's TwiML was replaced, the stream stopped, <Say> ran.
     const update = phoneCall.twimlDocuments.find((document) => document.source === 'update');
     assert.ok(update?.document.includes(`<Say>${FALLBACK}</Say><Hangup/>`), fault);
-    assert.ok(phoneCall.events.some((event) => event.type === 'twiml-say'), fault);
+    assert.ok(
+      phoneCall.events.some((event) => event.type === 'twiml-say'),
+      fault,
+    );
     assert.equal(phoneCall.stream?.endedBy, 'stop', fault);
     assert.equal(phoneCall.endedBy, 'twiml', fault);
   }
 
   // The healthy call never noticed: every sentence was heard, in order, and it ended normally.
   const healthyCall = await finishedCall(stack, healthyCallId, healthy, 120_000);
-  const callerTurns = healthyCall.record.transcript.filter((turn: any) => turn.role === 'caller').map((turn: any) => turn.text);
+  const callerTurns = healthyCall.record.transcript
+    .filter((turn: any) => turn.role === 'caller')
+    .map((turn: any) => turn.text);
   assert.deepEqual(callerTurns, RECORDING_SENTENCES);
   assert.equal(healthyCall.summary.outcome, 'completed');
   assert.equal(healthyCall.summary.endReason, 'caller_hung_up');
   const [session] = healthyCall.modelSessions;
-  assert.equal(session?.appendedAudioBytes, (healthyCall.phoneCall.stream?.framesSent ?? 0) * 160, 'no caller frame lost');
+  assert.equal(
+    session?.appendedAudioBytes,
+    (healthyCall.phoneCall.stream?.framesSent ?? 0) * 160,
+    'no caller frame lost',
+  );
   assert.deepEqual(unhandled, [], 'no unhandled rejection in the process');
 });
 
@@ -82,14 +106,19 @@ test('a model socket that opens after the caller left is closed at once with not
   const version = await addAgentVersion(stack, { greeting: 'Hello.' });
   const sessionsBefore = stack.model.sessions.length;
   stack.model.failNextConnections('accept-after-ms', 1, 2_000);
-  const { callId } = await callInbound(stack, version, { answer: 'answer', script: [{ when: { afterMs: 300 }, hangUp: true }] });
+  const { callId } = await callInbound(stack, version, {
+    answer: 'answer',
+    script: [{ when: { afterMs: 300 }, hangUp: true }],
+  });
   const { summary, phoneCall } = await finishedCall(stack, callId, version);
 
   assert.equal(summary.endReason, 'caller_hung_up');
   assert.equal(phoneCall.stream?.agentMediaBytes, 0);
   const late = await eventually(
     async () => {
-      const session = stack.model.sessions.slice(sessionsBefore).find((candidate) => candidate.closeCode !== null);
+      const session = stack.model.sessions
+        .slice(sessionsBefore)
+        .find((candidate) => candidate.closeCode !== null);
       return session;
     },
     10_000,

@@ -8,9 +8,19 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Stack } from '../../scripts/stack.js';
 import { startTestStack } from '../support/stack.js';
-import { addAgentVersion, callInbound, clientEvents, finishedCall, scriptedAgent } from './support.js';
+import {
+  addAgentVersion,
+  callInbound,
+  clientEvents,
+  finishedCall,
+  scriptedAgent,
+} from './support.js';
 
-const NO_INPUT = { timeout_sec: 1, prompt: 'Are you still there?', goodbye: 'I will hang up now. Goodbye!' };
+const NO_INPUT = {
+  timeout_sec: 1,
+  prompt: 'Are you still there?',
+  goodbye: 'I will hang up now. Goodbye!',
+};
 
 let stack: Stack;
 before(async () => {
@@ -46,16 +56,24 @@ test('a silent caller is prompted once, then told goodbye, then hung up on', asy
   assert.equal(lastWords?.audio?.output, undefined);
   assert.equal(lastWords?.audio?.input?.format, undefined);
   assert.deepEqual(
-    [lastWords?.audio?.input?.turn_detection?.create_response, lastWords?.audio?.input?.turn_detection?.interrupt_response],
+    [
+      lastWords?.audio?.input?.turn_detection?.create_response,
+      lastWords?.audio?.input?.turn_detection?.interrupt_response,
+    ],
     [false, false],
   );
   assert.deepEqual(session?.errors, []);
   const goodbyeRequest = clientEvents(session, 'response.create').at(-1);
-  assert.match(goodbyeRequest?.instructions ?? '', /Say exactly these words: I will hang up now\. Goodbye!$/);
+  assert.match(
+    goodbyeRequest?.instructions ?? '',
+    /Say exactly these words: I will hang up now\. Goodbye!$/,
+  );
 });
 
 test('a caller who answers the prompt resets the guard', async () => {
-  stack.model.setScenario(scriptedAgent({ afterUtterance: () => ({ items: [{ say: 'Great, go on.' }] }) }));
+  stack.model.setScenario(
+    scriptedAgent({ afterUtterance: () => ({ items: [{ say: 'Great, go on.' }] }) }),
+  );
   const version = await addAgentVersion(stack, { greeting: 'Hello.', no_input: NO_INPUT });
   const { callId } = await callInbound(stack, version, {
     answer: 'answer',
@@ -68,8 +86,15 @@ test('a caller who answers the prompt resets the guard', async () => {
   const { summary, record } = await finishedCall(stack, callId, version);
 
   assert.deepEqual(
-    record.transcript.map((turn: any) => turn.role === 'agent' ? turn.text : 'caller'),
-    ['Hello.', 'Are you still there?', 'caller', 'Great, go on.', 'Are you still there?', 'I will hang up now. Goodbye!'],
+    record.transcript.map((turn: any) => (turn.role === 'agent' ? turn.text : 'caller')),
+    [
+      'Hello.',
+      'Are you still there?',
+      'caller',
+      'Great, go on.',
+      'Are you still there?',
+      'I will hang up now. Goodbye!',
+    ],
   );
   assert.equal(summary.endReason, 'no_input');
 });

@@ -39,7 +39,9 @@ test('a tenant hanging up a call that still rings cancels it', async () => {
   const version = await addAgentVersion(stack, { greeting: 'Hello.' });
   const { callId, to } = await callOutbound(stack, version, { answer: 'answer', ringMs: 20_000 });
   await stack.phone.waitForCall((call) => call.to === to && call.status === 'ringing', 15_000);
-  const hangUp = await postJson(stack, `/api/v1/calls/${callId}/hangup`, { reason: 'wrong_number' });
+  const hangUp = await postJson(stack, `/api/v1/calls/${callId}/hangup`, {
+    reason: 'wrong_number',
+  });
   assert.equal(hangUp.status, 202);
   const { summary, record, phoneCall } = await finishedCall(stack, callId, version);
 
@@ -51,14 +53,21 @@ test('a tenant hanging up a call that still rings cancels it', async () => {
 });
 
 test('an answering machine gets the voicemail message after its beep, then the call ends', async () => {
-  const version = await addAgentVersion(stack, { greeting: 'Hello.', voicemail: { policy: 'leave_message', message: VOICEMAIL } });
-  const { callId } = await callOutbound(stack, version, { answer: 'machine', audio: MACHINE_GREETING });
+  const version = await addAgentVersion(stack, {
+    greeting: 'Hello.',
+    voicemail: { policy: 'leave_message', message: VOICEMAIL },
+  });
+  const { callId } = await callOutbound(stack, version, {
+    answer: 'machine',
+    audio: MACHINE_GREETING,
+  });
   const { summary, record, phoneCall } = await finishedCall(stack, callId, version);
 
   // Twilio reported the machine at the end of its greeting, to our detection callback.
-  assert.deepEqual(phoneCall.machineDetections.map((detection) => [detection.answeredBy, detection.httpStatus]), [
-    ['machine_end_beep', 204],
-  ]);
+  assert.deepEqual(
+    phoneCall.machineDetections.map((detection) => [detection.answeredBy, detection.httpStatus]),
+    [['machine_end_beep', 204]],
+  );
   const detectedAtMs = phoneCall.machineDetections[0]?.atMs ?? 0;
   assert.ok(detectedAtMs >= 3_000);
 
@@ -75,18 +84,30 @@ test('an answering machine gets the voicemail message after its beep, then the c
 });
 
 test('with a hang-up policy, a machine is hung up on as soon as it is detected', async () => {
-  const version = await addAgentVersion(stack, { greeting: 'Hello.', voicemail: { policy: 'hang_up' } });
-  const { callId } = await callOutbound(stack, version, { answer: 'machine', audio: synthesizeTone(20_000, 300) });
+  const version = await addAgentVersion(stack, {
+    greeting: 'Hello.',
+    voicemail: { policy: 'hang_up' },
+  });
+  const { callId } = await callOutbound(stack, version, {
+    answer: 'machine',
+    audio: synthesizeTone(20_000, 300),
+  });
   const { summary, phoneCall } = await finishedCall(stack, callId, version);
 
-  assert.deepEqual(phoneCall.machineDetections.map((detection) => detection.answeredBy), ['machine_start']);
+  assert.deepEqual(
+    phoneCall.machineDetections.map((detection) => detection.answeredBy),
+    ['machine_start'],
+  );
   assert.equal(phoneCall.endedBy, 'api');
   assert.ok((phoneCall.durationSec ?? 99) <= 8, `lasted ${phoneCall.durationSec} s`);
   assert.deepEqual([summary.outcome, summary.endReason], ['voicemail', 'voicemail_hang_up']);
 });
 
 test('a person answering a call with a voicemail policy is talked to as usual', async () => {
-  const version = await addAgentVersion(stack, { greeting: 'Hello, this is Acme.', voicemail: { policy: 'leave_message', message: VOICEMAIL } });
+  const version = await addAgentVersion(stack, {
+    greeting: 'Hello, this is Acme.',
+    voicemail: { policy: 'leave_message', message: VOICEMAIL },
+  });
   const { callId } = await callOutbound(stack, version, {
     answer: 'answer',
     humanDetectionMs: 300,
@@ -94,8 +115,14 @@ test('a person answering a call with a voicemail policy is talked to as usual', 
   });
   const { summary, record, phoneCall } = await finishedCall(stack, callId, version);
 
-  assert.deepEqual(phoneCall.machineDetections.map((detection) => detection.answeredBy), ['human']);
-  assert.equal(phoneCall.twimlDocuments.some((document) => document.source === 'update'), false);
+  assert.deepEqual(
+    phoneCall.machineDetections.map((detection) => detection.answeredBy),
+    ['human'],
+  );
+  assert.equal(
+    phoneCall.twimlDocuments.some((document) => document.source === 'update'),
+    false,
+  );
   assert.equal(record.transcript[0].text, 'Hello, this is Acme.');
   assert.deepEqual([summary.outcome, summary.endReason], ['completed', 'caller_hung_up']);
   const detection = record.events.find((event: any) => event.type === 'machine_detection');

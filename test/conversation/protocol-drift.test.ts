@@ -10,7 +10,14 @@ import { after, before, test } from 'node:test';
 import type { Stack } from '../../scripts/stack.js';
 import type { ScenarioFactory } from '../../simulators/realtime/index.js';
 import { startTestStack } from '../support/stack.js';
-import { addAgentVersion, callInbound, clientEvents, finishedCall, quotedWords, type FinishedCall } from './support.js';
+import {
+  addAgentVersion,
+  callInbound,
+  clientEvents,
+  finishedCall,
+  quotedWords,
+  type FinishedCall,
+} from './support.js';
 
 let stack: Stack;
 before(async () => {
@@ -27,7 +34,10 @@ function speaksAs(eventName: string): ScenarioFactory {
     }));
 }
 
-const hangUpAfterGreeting = { answer: 'answer' as const, script: [{ when: { agentSilentForMs: 300 }, hangUp: true }] };
+const hangUpAfterGreeting = {
+  answer: 'answer' as const,
+  script: [{ when: { agentSilentForMs: 300 }, hangUp: true }],
+};
 
 function assertFallback(call: FinishedCall, reason: string): void {
   assert.equal(call.summary.outcome, 'failed');
@@ -68,7 +78,10 @@ test('audio under the retired beta names is still relayed to the caller', async 
   const { callId } = await callInbound(stack, version, hangUpAfterGreeting);
   const { summary, record, phoneCall, modelSessions } = await finishedCall(stack, callId, version);
 
-  const modelBytes = Object.values(modelSessions[0]?.agentAudioBytesByItem ?? {}).reduce((sum, bytes) => sum + bytes, 0);
+  const modelBytes = Object.values(modelSessions[0]?.agentAudioBytesByItem ?? {}).reduce(
+    (sum, bytes) => sum + bytes,
+    0,
+  );
   assert.ok(modelBytes > 0);
   assert.equal(phoneCall.stream?.agentMediaBytes, modelBytes);
   assert.equal(record.transcript[0].text, 'Hello from the old names.');

@@ -31,7 +31,10 @@ export interface TestVersion {
 export const QUICK_TURNS = { silence_duration_ms: 300, prefix_padding_ms: 100, threshold: 0.5 };
 
 /** Adds an approved version of a new agent, on a new number of the demo tenant. */
-export async function addAgentVersion(stack: Stack, overrides: Partial<AgentVersionConfig> = {}): Promise<TestVersion> {
+export async function addAgentVersion(
+  stack: Stack,
+  overrides: Partial<AgentVersionConfig> = {},
+): Promise<TestVersion> {
   const agentId = newId('agt');
   const agentVersionId = newId('ver');
   const marker = `test-agent-${agentId}`;
@@ -61,7 +64,13 @@ export async function addAgentVersion(stack: Stack, overrides: Partial<AgentVers
     await client.query(
       `INSERT INTO phone_routes (id, tenant_id, phone_number, agent_id, rollout, launch_owner)
        VALUES ($1, $2, $3, $4, $5, 'test')`,
-      [newId('route'), tenantId, phoneNumber, agentId, { weights: [{ agent_version_id: agentVersionId, weight: 100 }] }],
+      [
+        newId('route'),
+        tenantId,
+        phoneNumber,
+        agentId,
+        { weights: [{ agent_version_id: agentVersionId, weight: 100 }] },
+      ],
     );
   });
   return { agentVersionId, phoneNumber, marker };
@@ -100,7 +109,8 @@ export async function callOutbound(
     agent_version_id: version.agentVersionId,
     ...options,
   });
-  if (accepted.status !== 202) throw new Error(`make-call answered ${accepted.status}: ${JSON.stringify(accepted.body)}`);
+  if (accepted.status !== 202)
+    throw new Error(`make-call answered ${accepted.status}: ${JSON.stringify(accepted.body)}`);
   return { callId: accepted.body.call_id, to };
 }
 
@@ -116,14 +126,23 @@ export interface FinishedCall {
 const clients = new WeakMap<Stack, ReturnType<typeof connectClient>>();
 
 /** Waits for the call's workflow to complete, then gathers every side's record of it. */
-export async function finishedCall(stack: Stack, callId: string, version: TestVersion, timeoutMs = 90_000): Promise<FinishedCall> {
+export async function finishedCall(
+  stack: Stack,
+  callId: string,
+  version: TestVersion,
+  timeoutMs = 90_000,
+): Promise<FinishedCall> {
   let client = clients.get(stack);
   if (!client) {
     client = connectClient(stack.config);
     clients.set(stack, client);
   }
   const handle = (await client).workflow.getHandle(callWorkflowId(callId));
-  const summary = await withTimeout(handle.result() as Promise<CallSummary>, timeoutMs, `call ${callId}`);
+  const summary = await withTimeout(
+    handle.result() as Promise<CallSummary>,
+    timeoutMs,
+    `call ${callId}`,
+  );
   const { body: record } = await getJson(stack, `/api/v1/call-logs/${callId}`);
   const phoneCall = await eventually(
     async () => [...stack.phone.calls.values()].find((call) => call.sid === record.call_sid),
@@ -152,13 +171,21 @@ export interface AgentScript {
 /** A model that says exactly the words it is asked for (greeting, prompts, last words) and follows the script. */
 export function scriptedAgent(script: AgentScript = {}): ScenarioFactory {
   return (session) => {
-    session.callerLines = script.callerLines ?? ['Caller utterance one.', 'Caller utterance two.', 'Caller utterance three.'];
-    session.onFunctionOutput((callId, output) => script.onFunctionOutput?.(callId, output, session));
+    session.callerLines = script.callerLines ?? [
+      'Caller utterance one.',
+      'Caller utterance two.',
+      'Caller utterance three.',
+    ];
+    session.onFunctionOutput((callId, output) =>
+      script.onFunctionOutput?.(callId, output, session),
+    );
     session.onResponseRequested((request) => {
       const words = quotedWords(request.instructions);
       if (words) return { items: [{ say: words }] };
       if (request.source === 'client') return script.onFollowUp?.(session) ?? { items: [] };
-      return request.utteranceIndex === undefined ? undefined : script.afterUtterance?.(request.utteranceIndex, session);
+      return request.utteranceIndex === undefined
+        ? undefined
+        : script.afterUtterance?.(request.utteranceIndex, session);
     });
   };
 }
@@ -177,7 +204,10 @@ export function clientEvents(session: SessionRecord | undefined, type: string) {
 export function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(
+      () => reject(new Error(`${what} did not finish within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

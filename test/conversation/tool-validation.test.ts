@@ -12,7 +12,13 @@ import type { ResponsePlan } from '../../simulators/realtime/index.js';
 import { callWorkflowId } from '../../workflows/ids.js';
 import type { ToolDefinition } from '../../workflows/types.js';
 import { startTestStack } from '../support/stack.js';
-import { addAgentVersion, callInbound, clientEvents, finishedCall, scriptedAgent } from './support.js';
+import {
+  addAgentVersion,
+  callInbound,
+  clientEvents,
+  finishedCall,
+  scriptedAgent,
+} from './support.js';
 
 let stack: Stack;
 before(async () => {
@@ -25,25 +31,53 @@ const orderLookup = (orderId: string): ResponsePlan => ({
 });
 const say = (words: string): ResponsePlan => ({ items: [{ say: words }] });
 
-function webhookTool(name: string, parameters: Record<string, unknown> = { type: 'object', properties: {} }): ToolDefinition {
-  return { type: 'webhook', name, description: name, parameters, url: `${stack.tenantBackend.url}/tools/${name}`, timeout_ms: 3_000 };
+function webhookTool(
+  name: string,
+  parameters: Record<string, unknown> = { type: 'object', properties: {} },
+): ToolDefinition {
+  return {
+    type: 'webhook',
+    name,
+    description: name,
+    parameters,
+    url: `${stack.tenantBackend.url}/tools/${name}`,
+    timeout_ms: 3_000,
+  };
 }
 
 test('a tool the version does not allow is refused in the validator, recorded, and never run', async () => {
   const followUps = [say('Sorry, I cannot look that up on this line.')];
-  stack.model.setScenario(scriptedAgent({ afterUtterance: () => orderLookup('A-7'), onFollowUp: () => followUps.shift() }));
-  const version = await addAgentVersion(stack, { greeting: 'Hello.', tools: [{ type: 'builtin', name: 'end_call' }] });
+  stack.model.setScenario(
+    scriptedAgent({
+      afterUtterance: () => orderLookup('A-7'),
+      onFollowUp: () => followUps.shift(),
+    }),
+  );
+  const version = await addAgentVersion(stack, {
+    greeting: 'Hello.',
+    tools: [{ type: 'builtin', name: 'end_call' }],
+  });
   const { callId } = await callInbound(stack, version, {
     answer: 'answer',
-    script: [{ when: { agentSilentForMs: 400 }, speakMs: 700 }, { when: { agentSilentForMs: 1_000 }, hangUp: true }],
+    script: [
+      { when: { agentSilentForMs: 400 }, speakMs: 700 },
+      { when: { agentSilentForMs: 1_000 }, hangUp: true },
+    ],
   });
   const { record, modelSessions } = await finishedCall(stack, callId, version);
 
   // The model was told why, in a function_call_output, and carried on.
   const [session] = modelSessions;
   const reason = 'the tool check_order_status is not allowed for this agent';
-  assert.deepEqual(session?.functionOutputs.map((output) => JSON.parse(output.output)), [{ error: reason }]);
-  assert.ok(record.transcript.some((turn: any) => turn.text === 'Sorry, I cannot look that up on this line.'));
+  assert.deepEqual(
+    session?.functionOutputs.map((output) => JSON.parse(output.output)),
+    [{ error: reason }],
+  );
+  assert.ok(
+    record.transcript.some(
+      (turn: any) => turn.text === 'Sorry, I cannot look that up on this line.',
+    ),
+  );
 
   // Recorded as refused; the tenant's webhook never saw it.
   assert.deepEqual(
@@ -51,17 +85,24 @@ test('a tool the version does not allow is refused in the validator, recorded, a
     [['check_order_status', 'refused', { order_id: 'A-7' }]],
   );
   assert.match(record.function_calls[0].error, /not allowed/);
-  assert.equal(stack.tenantBackend.requests.filter((request) => request.callId === callId).length, 0);
+  assert.equal(
+    stack.tenantBackend.requests.filter((request) => request.callId === callId).length,
+    0,
+  );
 
   // Refused before the update was accepted: no update (and no tool activity) in the history.
   const client = await connectClient(stack.config);
   try {
     const history = await client.workflow.getHandle(callWorkflowId(callId)).fetchHistory();
     const accepted = (history.events ?? []).flatMap(
-      (event) => event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name ?? [],
+      (event) =>
+        event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name ?? [],
     );
     assert.deepEqual(accepted, ['attachMediaStream']);
-    const activities = history.events?.flatMap((event) => event.activityTaskScheduledEventAttributes?.activityType?.name ?? []) ?? [];
+    const activities =
+      history.events?.flatMap(
+        (event) => event.activityTaskScheduledEventAttributes?.activityType?.name ?? [],
+      ) ?? [];
     assert.equal(activities.includes('runTool'), false);
   } finally {
     await client.connection.close();
@@ -78,11 +119,20 @@ test('a protected tool runs only after the keypad entry verified the caller, and
     orderLookup('A-1001'),
     say('Thank you. Your order has shipped.'),
   ];
-  stack.model.setScenario(scriptedAgent({ afterUtterance: () => orderLookup('A-1001'), onFollowUp: () => followUps.shift() }));
+  stack.model.setScenario(
+    scriptedAgent({
+      afterUtterance: () => orderLookup('A-1001'),
+      onFollowUp: () => followUps.shift(),
+    }),
+  );
   const version = await addAgentVersion(stack, {
     greeting: 'Hello.',
     tools: [
-      webhookTool('check_order_status', { type: 'object', properties: { order_id: { type: 'string' } }, required: ['order_id'] }),
+      webhookTool('check_order_status', {
+        type: 'object',
+        properties: { order_id: { type: 'string' } },
+        required: ['order_id'],
+      }),
       webhookTool('verify_identity'),
       { type: 'builtin', name: 'end_call' },
     ],
@@ -110,17 +160,31 @@ test('a protected tool runs only after the keypad entry verified the caller, and
 
   // The verification tool got the keypad entry; the model only heard that four digits were keyed.
   const requests = stack.tenantBackend.requests.filter((request) => request.callId === callId);
-  assert.deepEqual(requests.map((request) => [request.tool, request.keypadEntry]), [
-    ['verify_identity', '4321'],
-    ['check_order_status', undefined],
-  ]);
-  const keypadItems = clientEvents(modelSessions[0], 'conversation.item.create').filter((event) => event.itemType === 'message');
-  assert.deepEqual(keypadItems.map((event) => event.text), ['The caller entered 4 digits on the keypad.']);
+  assert.deepEqual(
+    requests.map((request) => [request.tool, request.keypadEntry]),
+    [
+      ['verify_identity', '4321'],
+      ['check_order_status', undefined],
+    ],
+  );
+  const keypadItems = clientEvents(modelSessions[0], 'conversation.item.create').filter(
+    (event) => event.itemType === 'message',
+  );
+  assert.deepEqual(
+    keypadItems.map((event) => event.text),
+    ['The caller entered 4 digits on the keypad.'],
+  );
 
   const types = record.events.map((event: any) => event.type);
   assert.ok(types.includes('identity_verified'));
   const keypad = record.events.find((event: any) => event.type === 'keypad_entry');
   assert.deepEqual(keypad.detail, { digits: 4, endedBy: 'hash' });
-  assert.equal(JSON.stringify(record).includes('4321'), false, 'the PIN is in no part of the record');
-  assert.ok(record.transcript.some((turn: any) => turn.text === 'Thank you. Your order has shipped.'));
+  assert.equal(
+    JSON.stringify(record).includes('4321'),
+    false,
+    'the PIN is in no part of the record',
+  );
+  assert.ok(
+    record.transcript.some((turn: any) => turn.text === 'Thank you. Your order has shipped.'),
+  );
 });

@@ -12,7 +12,13 @@ import type { Stack } from '../../scripts/stack.js';
 import type { ResponsePlan } from '../../simulators/realtime/index.js';
 import type { ToolDefinition } from '../../workflows/types.js';
 import { startTestStack } from '../support/stack.js';
-import { addAgentVersion, callInbound, finishedCall, scriptedAgent, type FinishedCall } from './support.js';
+import {
+  addAgentVersion,
+  callInbound,
+  finishedCall,
+  scriptedAgent,
+  type FinishedCall,
+} from './support.js';
 
 let stack: Stack;
 before(async () => {
@@ -20,7 +26,9 @@ before(async () => {
 });
 after(() => stack.stop());
 
-const balanceTool = (overrides: Partial<Extract<ToolDefinition, { type: 'webhook' }>> = {}): ToolDefinition => ({
+const balanceTool = (
+  overrides: Partial<Extract<ToolDefinition, { type: 'webhook' }>> = {},
+): ToolDefinition => ({
   type: 'webhook',
   name: 'get_balance',
   description: 'The balance of an account.',
@@ -41,7 +49,10 @@ const balanceTool = (overrides: Partial<Extract<ToolDefinition, { type: 'webhook
 });
 
 /** One call in which the agent calls get_balance with `args` after the caller speaks. */
-async function callWithTool(tool: ToolDefinition, args: unknown): Promise<FinishedCall & { callId: string }> {
+async function callWithTool(
+  tool: ToolDefinition,
+  args: unknown,
+): Promise<FinishedCall & { callId: string }> {
   const followUps: ResponsePlan[] = [{ items: [{ say: 'Thanks for waiting.' }] }];
   stack.model.setScenario(
     scriptedAgent({
@@ -52,7 +63,10 @@ async function callWithTool(tool: ToolDefinition, args: unknown): Promise<Finish
   const version = await addAgentVersion(stack, { greeting: 'Hello.', tools: [tool] });
   const { callId } = await callInbound(stack, version, {
     answer: 'answer',
-    script: [{ when: { agentSilentForMs: 400 }, speakMs: 700 }, { when: { agentSilentForMs: 800 }, hangUp: true }],
+    script: [
+      { when: { agentSilentForMs: 400 }, speakMs: 700 },
+      { when: { agentSilentForMs: 800 }, hangUp: true },
+    ],
   });
   return { callId, ...(await finishedCall(stack, callId, version)) };
 }
@@ -74,11 +88,22 @@ test('signs the request with a fresh timestamp and passes on an answer that matc
   const [request] = requestsOf(call.callId);
   assert.ok(request);
   assert.equal(request.signatureValid, true);
-  assert.ok(request.signedAtSec !== null && Math.abs(request.signedAtSec - Date.now() / 1_000) < 60);
-  assert.equal(request.idempotencyKey, `${call.callId}:${call.record.function_calls[0].tool_call_id}`);
+  assert.ok(
+    request.signedAtSec !== null && Math.abs(request.signedAtSec - Date.now() / 1_000) < 60,
+  );
+  assert.equal(
+    request.idempotencyKey,
+    `${call.callId}:${call.record.function_calls[0].tool_call_id}`,
+  );
   assert.deepEqual(modelOutput(call), { balance: 42.5, currency: 'EUR' });
-  assert.deepEqual(call.record.function_calls.map((fc: any) => [fc.status, fc.output]), [['succeeded', { balance: 42.5, currency: 'EUR' }]]);
-  assert.ok(call.record.transcript.some((turn: any) => turn.text === 'Thanks for waiting.'), 'the call went on');
+  assert.deepEqual(
+    call.record.function_calls.map((fc: any) => [fc.status, fc.output]),
+    [['succeeded', { balance: 42.5, currency: 'EUR' }]],
+  );
+  assert.ok(
+    call.record.transcript.some((turn: any) => turn.text === 'Thanks for waiting.'),
+    'the call went on',
+  );
 });
 
 test('an answer that breaks the declared output schema is a failed run, with the reason for the model', async () => {
@@ -87,7 +112,10 @@ test('an answer that breaks the declared output schema is a failed run, with the
 
   const output = modelOutput(call) as { error: string; details: string[] };
   assert.equal(output.error, 'tool answer does not match its declared output');
-  assert.deepEqual(output.details.map((detail) => detail.split(':')[0]).sort(), ['balance', 'currency']);
+  assert.deepEqual(output.details.map((detail) => detail.split(':')[0]).sort(), [
+    'balance',
+    'currency',
+  ]);
   assert.equal(call.record.function_calls[0].status, 'failed');
   assert.equal(requestsOf(call.callId).length, 1, 'a wrong answer is not retried');
 });
@@ -97,25 +125,40 @@ test('arguments that break the declared schema never reach the tenant', async ()
 
   const output = modelOutput(call) as { error: string; details: string[] };
   assert.equal(output.error, 'invalid_arguments');
-  assert.ok(output.details.some((detail) => detail.startsWith('account:')), output.details.join('; '));
+  assert.ok(
+    output.details.some((detail) => detail.startsWith('account:')),
+    output.details.join('; '),
+  );
   assert.equal(requestsOf(call.callId).length, 0);
   assert.deepEqual(call.record.function_calls[0].arguments, { account: 'savings', extra: true });
 });
 
 test('a webhook slower than its timeout is retried up to its attempts, then fails without ending the call', async () => {
-  stack.tenantBackend.setTool('get_balance', { delayMs: 1_500, body: { balance: 1, currency: 'EUR' } });
-  const call = await callWithTool(balanceTool({ timeout_ms: 300, max_attempts: 2 }), { account: 'AC-3' });
+  stack.tenantBackend.setTool('get_balance', {
+    delayMs: 1_500,
+    body: { balance: 1, currency: 'EUR' },
+  });
+  const call = await callWithTool(balanceTool({ timeout_ms: 300, max_attempts: 2 }), {
+    account: 'AC-3',
+  });
 
   const requests = requestsOf(call.callId);
   assert.equal(requests.length, 2);
-  assert.equal(new Set(requests.map((request) => request.idempotencyKey)).size, 1, 'one idempotency key for every attempt');
+  assert.equal(
+    new Set(requests.map((request) => request.idempotencyKey)).size,
+    1,
+    'one idempotency key for every attempt',
+  );
   assert.deepEqual(modelOutput(call), { error: 'the tool get_balance failed' });
   assert.equal(call.record.function_calls[0].status, 'failed');
   assert.ok(call.record.transcript.some((turn: any) => turn.text === 'Thanks for waiting.'));
 });
 
 test('503 answers are retried and a later success is used', async () => {
-  stack.tenantBackend.setTool('get_balance', { failFirst: 2, body: { balance: 7, currency: 'USD' } });
+  stack.tenantBackend.setTool('get_balance', {
+    failFirst: 2,
+    body: { balance: 7, currency: 'USD' },
+  });
   const call = await callWithTool(balanceTool({ max_attempts: 3 }), { account: 'AC-4' });
 
   assert.equal(requestsOf(call.callId).length, 3);
@@ -124,7 +167,9 @@ test('503 answers are retried and a later success is used', async () => {
 });
 
 test('an answer over 64 KiB is refused unread past the cap, and not retried', async () => {
-  stack.tenantBackend.setTool('get_balance', { body: { balance: 1, currency: 'EUR', note: 'x'.repeat(70 * 1_024) } });
+  stack.tenantBackend.setTool('get_balance', {
+    body: { balance: 1, currency: 'EUR', note: 'x'.repeat(70 * 1_024) },
+  });
   const call = await callWithTool(balanceTool(), { account: 'AC-5' });
 
   assert.deepEqual(modelOutput(call), { error: 'tool response over 65536 bytes' });

@@ -19,22 +19,36 @@ export async function waitForEvaluatedRecord(stack: Stack, callId: string): Prom
 export function assertCompleteConversation(stack: Stack, record: any): void {
   assert.equal(record.status, 'completed');
   assert.equal(record.end_reason, 'agent_ended_call');
-  assert.ok(record.duration_sec >= 30, `the recording lasts about 36 s, got ${record.duration_sec}`);
+  assert.ok(
+    record.duration_sec >= 30,
+    `the recording lasts about 36 s, got ${record.duration_sec}`,
+  );
 
   // The caller's turns are the recording's sentences in order (the last may split at its comma).
-  const callerTurns = record.transcript.filter((turn: any) => turn.role === 'caller').map((turn: any) => turn.text);
-  assert.ok(callerTurns.length === 10 || callerTurns.length === 11, `caller turns: ${callerTurns.length}`);
+  const callerTurns = record.transcript
+    .filter((turn: any) => turn.role === 'caller')
+    .map((turn: any) => turn.text);
+  assert.ok(
+    callerTurns.length === 10 || callerTurns.length === 11,
+    `caller turns: ${callerTurns.length}`,
+  );
   assert.deepEqual(callerTurns.slice(0, 9), RECORDING_SENTENCES.slice(0, 9));
   assert.equal(callerTurns.slice(9).join(' '), RECORDING_SENTENCES[9]);
 
   const agentTurns = record.transcript.filter((turn: any) => turn.role === 'agent');
   assert.equal(agentTurns[0].text, 'Hello! This is the StateSet demo agent. Please go ahead.');
   assert.equal(record.transcript[0].role, 'agent', 'the greeting comes first');
-  assert.ok(agentTurns.some((turn: any) => turn.text.includes('shipped')), 'the agent reported the order status');
+  assert.ok(
+    agentTurns.some((turn: any) => turn.text.includes('shipped')),
+    'the agent reported the order status',
+  );
   assert.equal(agentTurns.at(-1).text, GOODBYE);
   assert.equal(record.transcript.at(-1).role, 'agent', 'the goodbye comes last');
   const sequences = record.transcript.map((turn: any) => turn.sequence);
-  assert.deepEqual(sequences, sequences.map((_: unknown, index: number) => index + 1));
+  assert.deepEqual(
+    sequences,
+    sequences.map((_: unknown, index: number) => index + 1),
+  );
 
   // Exactly one run of the scripted tool, signed, with its side effect once; then end_call.
   const lookups = record.function_calls.filter((call: any) => call.name === 'check_order_status');
@@ -42,7 +56,10 @@ export function assertCompleteConversation(stack: Stack, record: any): void {
   assert.equal(lookups[0].status, 'succeeded');
   assert.deepEqual(lookups[0].arguments, { order_id: 'A-1001' });
   assert.equal(lookups[0].output.status, 'shipped');
-  assert.deepEqual(record.function_calls.map((call: any) => call.name), ['check_order_status', 'end_call']);
+  assert.deepEqual(
+    record.function_calls.map((call: any) => call.name),
+    ['check_order_status', 'end_call'],
+  );
   assert.equal(stack.tenantBackend.sideEffects, 1);
   assert.ok(stack.tenantBackend.requests.every((request) => request.signatureValid));
 
@@ -50,11 +67,22 @@ export function assertCompleteConversation(stack: Stack, record: any): void {
   const evaluation = record.evaluation;
   assert.equal(evaluation.passed, true);
   assert.ok(evaluation.overall_score > 0.5 && evaluation.overall_score <= 1);
-  const checks = Object.fromEntries(evaluation.checks.map((check: any) => [check.id, check.passed]));
-  assert.deepEqual(checks, { call_completed: true, conversation_happened: true, 'required_tool:check_order_status': true });
-  assert.deepEqual(evaluation.judgment.criteria.map((criterion: any) => criterion.id), ['helpfulness', 'politeness']);
-  for (const criterion of evaluation.judgment.criteria) assert.equal(typeof criterion.score, 'number');
+  const checks = Object.fromEntries(
+    evaluation.checks.map((check: any) => [check.id, check.passed]),
+  );
+  assert.deepEqual(checks, {
+    call_completed: true,
+    conversation_happened: true,
+    'required_tool:check_order_status': true,
+  });
+  assert.deepEqual(
+    evaluation.judgment.criteria.map((criterion: any) => criterion.id),
+    ['helpfulness', 'politeness'],
+  );
+  for (const criterion of evaluation.judgment.criteria)
+    assert.equal(typeof criterion.score, 'number');
 
   const eventTypes = record.events.map((event: any) => event.type);
-  for (const type of ['routed', 'answered', 'tool', 'ended', 'evaluated']) assert.ok(eventTypes.includes(type), type);
+  for (const type of ['routed', 'answered', 'tool', 'ended', 'evaluated'])
+    assert.ok(eventTypes.includes(type), type);
 }

@@ -17,7 +17,12 @@ test('an outbound call placed through make-call runs end to end and leaves its w
   const accepted = await postJson(
     stack,
     '/api/v1/make-call',
-    { to: DEMO_CALLEE, from: DEMO_NUMBER, agent_key: stack.tenant.agentKey, metadata: { campaign: 'e2e' } },
+    {
+      to: DEMO_CALLEE,
+      from: DEMO_NUMBER,
+      agent_key: stack.tenant.agentKey,
+      metadata: { campaign: 'e2e' },
+    },
     { 'idempotency-key': 'outbound-e2e-1' },
   );
   assert.equal(accepted.status, 202);
@@ -38,7 +43,12 @@ test('an outbound call placed through make-call runs end to end and leaves its w
   assert.equal(phoneCall.endedBy, 'api');
   assert.deepEqual(
     phoneCall.statusCallbacks.map((callback) => [callback.status, callback.httpStatus]),
-    [['initiated', 204], ['ringing', 204], ['in-progress', 204], ['completed', 204]],
+    [
+      ['initiated', 204],
+      ['ringing', 204],
+      ['in-progress', 204],
+      ['completed', 204],
+    ],
   );
   const lastMark = phoneCall.stream?.marksReturned.at(-1);
   assert.ok(lastMark && phoneCall.stream?.stoppedAtMs !== null);

@@ -23,15 +23,22 @@ before(async () => {
 });
 after(() => stack.stop());
 
-const marks = (peer: TwilioPeer) => peer.received.filter((m): m is ReceivedMessage & { mark: { name: string } } => m.event === 'mark');
+const marks = (peer: TwilioPeer) =>
+  peer.received.filter(
+    (m): m is ReceivedMessage & { mark: { name: string } } => m.event === 'mark',
+  );
 const mediaBytes = (messages: ReceivedMessage[]) =>
-  messages.filter((m) => m.event === 'media').reduce((sum, m) => sum + Buffer.from(m.media?.payload ?? '', 'base64').length, 0);
+  messages
+    .filter((m) => m.event === 'media')
+    .reduce((sum, m) => sum + Buffer.from(m.media?.payload ?? '', 'base64').length, 0);
 
 async function agentTurns(callId: string) {
-  return (await stack.db.query<{ text: string; interrupted: boolean }>(
-    "SELECT text, interrupted FROM transcript_turns WHERE call_id = $1 AND role = 'agent' ORDER BY sequence",
-    [callId],
-  )).rows;
+  return (
+    await stack.db.query<{ text: string; interrupted: boolean }>(
+      "SELECT text, interrupted FROM transcript_turns WHERE call_id = $1 AND role = 'agent' ORDER BY sequence",
+      [callId],
+    )
+  ).rows;
 }
 
 test('barge-in clears Twilio once, truncates at the audio played, drops the late delta (C07)', async () => {
@@ -40,7 +47,11 @@ test('barge-in clears Twilio once, truncates at the audio played, drops the late
   peer.start(call);
 
   // All 2,000 ms arrive faster than real time, with a mark every 200 ms.
-  await eventually(() => Promise.resolve(marks(peer).length >= 10 ? true : undefined), 15_000, 'ten marks');
+  await eventually(
+    () => Promise.resolve(marks(peer).length >= 10 ? true : undefined),
+    15_000,
+    'ten marks',
+  );
   assert.equal(mediaBytes(peer.received), 16_000);
 
   // Twilio has played 600 ms: it returns the first three marks, then the caller speaks.
@@ -52,7 +63,11 @@ test('barge-in clears Twilio once, truncates at the audio played, drops the late
   await new Promise((resolve) => setTimeout(resolve, 300));
   const clearAt = peer.received.findIndex((m) => m.event === 'clear');
   assert.equal(peer.received.filter((m) => m.event === 'clear').length, 1, 'exactly one clear');
-  assert.equal(peer.received.slice(clearAt + 1).filter((m) => m.event === 'media').length, 0, 'the late delta is not forwarded');
+  assert.equal(
+    peer.received.slice(clearAt + 1).filter((m) => m.event === 'media').length,
+    0,
+    'the late delta is not forwarded',
+  );
 
   const session = stack.model.sessions.at(-1);
   assert.ok(session);
@@ -76,7 +91,11 @@ test('speech after every mark came back needs no clear and no truncate (C07)', a
   const peer = await TwilioPeer.connect(stack);
   peer.start(call);
 
-  await eventually(() => Promise.resolve(marks(peer).length >= 10 ? true : undefined), 15_000, 'ten marks');
+  await eventually(
+    () => Promise.resolve(marks(peer).length >= 10 ? true : undefined),
+    15_000,
+    'ten marks',
+  );
   for (const mark of marks(peer)) peer.echoMark(mark.mark.name);
   await new Promise((resolve) => setTimeout(resolve, 200));
   await peer.streamAudio(synthesizeTone(600, 300, 8_000));

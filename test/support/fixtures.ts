@@ -3,7 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { readWavAsMulaw } from '../../simulators/audio.js';
 import type { PartyBehaviour } from '../../simulators/phone/index.js';
 
-export const RECORDING_PATH = fileURLToPath(new URL('../fixtures/audio/OSR_us_000_0034_8k.wav', import.meta.url));
+export const RECORDING_PATH = fileURLToPath(
+  new URL('../fixtures/audio/OSR_us_000_0034_8k.wav', import.meta.url),
+);
 
 /** Harvard sentences, list 72, in the order spoken in the recording. */
 export const RECORDING_SENTENCES = [

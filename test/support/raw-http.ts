@@ -16,12 +16,22 @@ export function rawPost(
   const { hostname, port } = new URL(baseUrl);
   return new Promise((resolve, reject) => {
     const outgoing = request(
-      { hostname, port, path, method: 'POST', headers: { 'content-length': Buffer.byteLength(body), ...headers } },
+      {
+        hostname,
+        port,
+        path,
+        method: 'POST',
+        headers: { 'content-length': Buffer.byteLength(body), ...headers },
+      },
       (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('end', () =>
-          resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: response.headers }),
+          resolve({
+            status: response.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString('utf8'),
+            headers: response.headers,
+          }),
         );
       },
     );

@@ -17,8 +17,14 @@ export async function startTestStack(overrides: Partial<StackOptions> = {}): Pro
   });
 }
 
-export async function getJson(stack: Stack, path: string, key = stack.tenant.apiKey): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${stack.apiUrl}${path}`, { headers: { authorization: `Bearer ${key}` } });
+export async function getJson(
+  stack: Stack,
+  path: string,
+  key = stack.tenant.apiKey,
+): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${stack.apiUrl}${path}`, {
+    headers: { authorization: `Bearer ${key}` },
+  });
   return { status: response.status, body: await response.json() };
 }
 
@@ -30,15 +36,27 @@ export async function postJson(
 ): Promise<{ status: number; body: any; headers: Headers }> {
   const response = await fetch(`${stack.apiUrl}${path}`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${stack.tenant.apiKey}`, 'content-type': 'application/json', ...headers },
+    headers: {
+      authorization: `Bearer ${stack.tenant.apiKey}`,
+      'content-type': 'application/json',
+      ...headers,
+    },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null, headers: response.headers };
+  return {
+    status: response.status,
+    body: text ? JSON.parse(text) : null,
+    headers: response.headers,
+  };
 }
 
 /** Polls until `check` answers a value, or fails after the timeout. */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 60_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs = 60_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

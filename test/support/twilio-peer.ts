@@ -18,16 +18,26 @@ export interface InboundCall {
 
 export async function openInboundCall(stack: Stack, from = '+15005550006'): Promise<InboundCall> {
   const callSid = `CA${randomBytes(16).toString('hex')}`;
-  const body = new URLSearchParams({ AccountSid: stack.config.twilio.accountSid, CallSid: callSid, From: from, To: stack.tenant.phoneNumber }).toString();
+  const body = new URLSearchParams({
+    AccountSid: stack.config.twilio.accountSid,
+    CallSid: callSid,
+    From: from,
+    To: stack.tenant.phoneNumber,
+  }).toString();
   const url = `${stack.config.api.publicUrl}/api/v1/incoming-call`;
-  const signature = computeSignature(stack.config.twilio.authToken, url, new Map([...new URLSearchParams(body)].map(([k, v]) => [k, [v]])));
+  const signature = computeSignature(
+    stack.config.twilio.authToken,
+    url,
+    new Map([...new URLSearchParams(body)].map(([k, v]) => [k, [v]])),
+  );
   const response = await rawPost(stack.apiUrl, '/api/v1/incoming-call', body, {
     'content-type': 'application/x-www-form-urlencoded',
     'x-twilio-signature': signature,
   });
   const callId = /name="call_id" value="([^"]+)"/.exec(response.body)?.[1];
   const streamToken = /name="stream_token" value="([^"]+)"/.exec(response.body)?.[1];
-  if (response.status !== 200 || !callId || !streamToken) throw new Error(`incoming-call answered ${response.status}: ${response.body}`);
+  if (response.status !== 200 || !callId || !streamToken)
+    throw new Error(`incoming-call answered ${response.status}: ${response.body}`);
   return { callSid, callId, streamToken };
 }
 
@@ -43,19 +53,24 @@ export class TwilioPeer {
   readonly streamSid = `MZ${randomBytes(16).toString('hex')}`;
   private sequence = 0;
   private constructor(readonly socket: WebSocket) {
-    socket.on('message', (data: Buffer) => this.received.push(JSON.parse(data.toString('utf8')) as ReceivedMessage));
+    socket.on('message', (data: Buffer) =>
+      this.received.push(JSON.parse(data.toString('utf8')) as ReceivedMessage),
+    );
   }
 
   /** Opens the upgrade signed as Twilio signs it (over the configured stream URL). */
   static connect(stack: Stack, signature?: string | null): Promise<TwilioPeer> {
     const headers: Record<string, string> = {};
     if (signature !== null) {
-      headers['x-twilio-signature'] = signature ?? computeSignature(stack.config.twilio.authToken, stack.config.media.streamUrl);
+      headers['x-twilio-signature'] =
+        signature ?? computeSignature(stack.config.twilio.authToken, stack.config.media.streamUrl);
     }
     const socket = new WebSocket(stack.mediaUrl, { headers });
     return new Promise((resolve, reject) => {
       socket.once('open', () => resolve(new TwilioPeer(socket)));
-      socket.once('unexpected-response', (_request, response) => reject(new Error(`upgrade refused: ${response.statusCode}`)));
+      socket.once('unexpected-response', (_request, response) =>
+        reject(new Error(`upgrade refused: ${response.statusCode}`)),
+      );
       socket.once('error', reject);
     });
   }
@@ -73,12 +88,22 @@ export class TwilioPeer {
     this.send({
       event: 'start',
       streamSid: this.streamSid,
-      start: { streamSid: this.streamSid, callSid: call.callSid, accountSid: 'AC', tracks: ['inbound'], customParameters },
+      start: {
+        streamSid: this.streamSid,
+        callSid: call.callSid,
+        accountSid: 'AC',
+        tracks: ['inbound'],
+        customParameters,
+      },
     });
   }
 
   sendAudio(frame: Buffer): void {
-    this.send({ event: 'media', streamSid: this.streamSid, media: { track: 'inbound', payload: frame.toString('base64') } });
+    this.send({
+      event: 'media',
+      streamSid: this.streamSid,
+      media: { track: 'inbound', payload: frame.toString('base64') },
+    });
   }
 
   /** Sends audio as 20 ms frames, `gapMs` apart (the model's VAD works on the audio timeline). */
@@ -94,16 +119,26 @@ export class TwilioPeer {
   }
 
   stop(): void {
-    this.send({ event: 'stop', streamSid: this.streamSid, stop: { accountSid: 'AC', callSid: 'CA' } });
+    this.send({
+      event: 'stop',
+      streamSid: this.streamSid,
+      stop: { accountSid: 'AC', callSid: 'CA' },
+    });
   }
 
   closed(): Promise<{ code: number; reason: string }> {
-    if (this.socket.readyState === WebSocket.CLOSED) return Promise.resolve({ code: -1, reason: 'already closed' });
-    return new Promise((resolve) => this.socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    if (this.socket.readyState === WebSocket.CLOSED)
+      return Promise.resolve({ code: -1, reason: 'already closed' });
+    return new Promise((resolve) =>
+      this.socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
   }
 
   /** Waits until a message matching `predicate` has arrived. */
-  async waitFor(predicate: (message: ReceivedMessage) => boolean, timeoutMs = 15_000): Promise<ReceivedMessage> {
+  async waitFor(
+    predicate: (message: ReceivedMessage) => boolean,
+    timeoutMs = 15_000,
+  ): Promise<ReceivedMessage> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.received.find(predicate);

@@ -53,12 +53,30 @@ function harness() {
     model({ type: 'response.output_audio.delta', item_id: 'bye', delta: AUDIO_200_MS });
     model({ type: 'response.output_audio.delta', item_id: 'bye', delta: AUDIO_200_MS });
     model({ type: 'response.output_audio.done', item_id: 'bye' });
-    model({ type: 'response.output_audio_transcript.done', item_id: 'bye', transcript: 'Goodbye!' });
-    model({ type: 'response.function_call_arguments.done', call_id: 'c1', name: 'end_call', arguments: '{}' });
+    model({
+      type: 'response.output_audio_transcript.done',
+      item_id: 'bye',
+      transcript: 'Goodbye!',
+    });
+    model({
+      type: 'response.function_call_arguments.done',
+      call_id: 'c1',
+      name: 'end_call',
+      arguments: '{}',
+    });
     model({ type: 'response.done', response: { id: 'r1', status: 'completed', output: [] } });
   };
-  const marksSent = () => toTwilio.filter((message) => message.event === 'mark').map((message) => message.mark.name);
-  return { conversation, model, sayGoodbyeAndEnd, answerTool: (result: ToolResult) => answerTool(result), toTwilio, hangUps, marksSent };
+  const marksSent = () =>
+    toTwilio.filter((message) => message.event === 'mark').map((message) => message.mark.name);
+  return {
+    conversation,
+    model,
+    sayGoodbyeAndEnd,
+    answerTool: (result: ToolResult) => answerTool(result),
+    toTwilio,
+    hangUps,
+    marksSent,
+  };
 }
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));

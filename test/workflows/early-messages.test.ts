@@ -32,7 +32,14 @@ async function recordRingingCall(): Promise<{ callSid: string; callId: string }>
   await stack.db.query(
     `INSERT INTO calls (id, tenant_id, direction, status, from_number, to_number, agent_id, call_sid, workflow_id)
      VALUES ($1, $2, 'inbound', 'ringing', '+15005550006', $3, $4, $5, $6)`,
-    [callId, stack.tenant.tenantId, stack.tenant.phoneNumber, stack.tenant.agentId, callSid, callWorkflowId(callId)],
+    [
+      callId,
+      stack.tenant.tenantId,
+      stack.tenant.phoneNumber,
+      stack.tenant.agentId,
+      callSid,
+      callWorkflowId(callId),
+    ],
   );
   return { callSid, callId };
 }
@@ -57,10 +64,15 @@ test('a signal sent with signalWithStart and an update right after start are bot
     signalArgs: [{ callSid, status: 'in-progress' }],
   });
   // Sent before the worker has run the workflow's first task: the handler must already exist.
-  const session = await handle.executeUpdate(attachMediaStreamUpdate, { args: [{ streamSid: 'MZ1', callSid }] });
+  const session = await handle.executeUpdate(attachMediaStreamUpdate, {
+    args: [{ streamSid: 'MZ1', callSid }],
+  });
   assert.equal(session.agentVersionId, stack.tenant.agentVersionId);
   assert.equal(session.greeting, 'Hello! This is the StateSet demo agent. Please go ahead.');
-  assert.deepEqual(session.tools.map((tool) => tool.name), ['end_call', 'check_order_status']);
+  assert.deepEqual(
+    session.tools.map((tool) => tool.name),
+    ['end_call', 'check_order_status'],
+  );
 
   const state = await handle.query(callStateQuery);
   assert.equal(state.status, 'in-progress');
@@ -78,7 +90,17 @@ test('a status never moves backwards, whatever order Twilio sends it in', async 
   const handle = await client.workflow.start('callWorkflow', {
     taskQueue: stack.config.temporal.taskQueue,
     workflowId: callWorkflowId(callId),
-    args: [{ callId, tenantId: stack.tenant.tenantId, direction: 'inbound', from: '+15005550006', to: stack.tenant.phoneNumber, agentId: stack.tenant.agentId, callSid } satisfies CallWorkflowInput],
+    args: [
+      {
+        callId,
+        tenantId: stack.tenant.tenantId,
+        direction: 'inbound',
+        from: '+15005550006',
+        to: stack.tenant.phoneNumber,
+        agentId: stack.tenant.agentId,
+        callSid,
+      } satisfies CallWorkflowInput,
+    ],
   });
   await handle.signal(twilioStatusSignal, { callSid, status: 'in-progress' });
   await handle.signal(twilioStatusSignal, { callSid, status: 'completed', durationSec: 9 });
@@ -86,6 +108,9 @@ test('a status never moves backwards, whatever order Twilio sends it in', async 
   const result = await handle.result();
   assert.equal(result.status, 'completed');
   assert.equal(result.durationSec, 9);
-  const row = await stack.db.query<{ status: string; duration_sec: number }>('SELECT status, duration_sec FROM calls WHERE id = $1', [callId]);
+  const row = await stack.db.query<{ status: string; duration_sec: number }>(
+    'SELECT status, duration_sec FROM calls WHERE id = $1',
+    [callId],
+  );
   assert.deepEqual(row.rows[0], { status: 'completed', duration_sec: 9 });
 });

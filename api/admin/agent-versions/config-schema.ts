@@ -92,7 +92,10 @@ export const agentVersionConfig = z
     identity_requirements: z
       .object({
         protected_tools: z.array(toolName).min(1),
-        methods: z.array(z.enum(['caller_id', 'dtmf_pin', 'knowledge_question'])).min(1).optional(),
+        methods: z
+          .array(z.enum(['caller_id', 'dtmf_pin', 'knowledge_question']))
+          .min(1)
+          .optional(),
         verification_tool: toolName,
       })
       .strict()
