@@ -10,14 +10,14 @@ import {
   requestHangUpUpdate,
   TOOL_REFUSED,
   toolRefusedSignal,
-  transcriptTurnSignal,
+  transcriptTurnsSignal,
 } from '../workflows/messages.js';
 import type {
   KeypadEntry,
   MediaSessionConfig,
   ToolInvocation,
   ToolResult,
-  TranscriptTurn,
+  TurnBatch,
 } from '../workflows/types.js';
 
 export interface CallControl {
@@ -25,13 +25,16 @@ export interface CallControl {
     callId: string,
     stream: { streamSid: string; callSid: string },
   ): Promise<MediaSessionConfig>;
-  sendTurn(callId: string, turn: TranscriptTurn): Promise<void>;
+  /** Whole turns, batched and retried by media/workflow-deliveries.ts. */
+  sendTurns(callId: string, batch: TurnBatch): Promise<void>;
   sendKeypadEntry(callId: string, entry: KeypadEntry): Promise<void>;
   /** Answers the model's output; a refused call answers status 'refused' and is recorded. */
   invokeTool(callId: string, invocation: ToolInvocation): Promise<ToolResult>;
   /** A model_* reason ends the call with the version's fallback message. */
   requestHangUp(callId: string, reason: string, detail?: string): Promise<boolean>;
   streamEnded(callId: string, stream: { streamSid: string; reason: string }): Promise<void>;
+  /** Events in the history of the call's current run (the bridge paces a stream by it). */
+  historyLength(callId: string): Promise<number>;
 }
 
 export function createCallControl(client: Client): CallControl {
@@ -39,7 +42,7 @@ export function createCallControl(client: Client): CallControl {
   return {
     attach: (callId, stream) =>
       handle(callId).executeUpdate(attachMediaStreamUpdate, { args: [stream] }),
-    sendTurn: (callId, turn) => handle(callId).signal(transcriptTurnSignal, turn),
+    sendTurns: (callId, batch) => handle(callId).signal(transcriptTurnsSignal, batch),
     sendKeypadEntry: (callId, entry) => handle(callId).signal(keypadEntrySignal, entry),
     invokeTool: async (callId, invocation) => {
       try {
@@ -56,6 +59,7 @@ export function createCallControl(client: Client): CallControl {
       (await handle(callId).executeUpdate(requestHangUpUpdate, { args: [{ reason, detail }] }))
         .accepted,
     streamEnded: (callId, stream) => handle(callId).signal(mediaStreamEndedSignal, stream),
+    historyLength: async (callId) => (await handle(callId).describe()).historyLength,
   };
 }
 

@@ -1,0 +1,130 @@
+/**
+ * When the bridge sends what it holds for a call's workflow, and how it
+ * retries (C13). Every signal costs the workflow's history four or five
+ * events, so turns travel in batches: a caller's turn goes at once (the
+ * escalation rules read the caller's words) and takes the agent's turn before
+ * it along; an agent's turn waits a few seconds for the caller's answer to
+ * ride with it. Pure functions, so the policy is tested on its own.
+ *
+ * Temporal fails a run's closing workflow task whenever a signal lands during
+ * it, so a stream of signals can hold a run open past the point where it
+ * should continue-as-new (C13). Now and then, during such a stream, the
+ * bridge looks at the run's history length and pauses while it is overdue.
+ */
+import { WorkflowNotFoundError } from '@temporalio/common';
+import { DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS } from '../workflows/continuation-types.js';
+import type { TranscriptTurn } from '../workflows/types.js';
+
+export interface DeliveryPolicy {
+  /** How long a turn may wait for company; a caller's turn never waits. */
+  maxTurnDelayMs: number;
+  maxTurnsPerBatch: number;
+  /** Kept well under Temporal's 256 KiB payload warning (and its 2 MiB limit). */
+  maxBatchBytes: number;
+  /** Turns held while Temporal is unreachable; past this the oldest held are dropped. */
+  maxHeldTurns: number;
+  firstRetryMs: number;
+  maxRetryMs: number;
+  /** A delivery still failing after this long is dropped, and the next one tried. */
+  giveUpAfterMs: number;
+  /** Deliveries between looks at the run's history length (only a stream gets that far). */
+  checkRunEveryDeliveries: number;
+  /** A run this long is overdue to continue-as-new: the bridge pauses to let it. */
+  overdueRunEvents: number;
+  /** The longest pause for one overdue run before delivering regardless. */
+  maxPauseMs: number;
+}
+
+export const DEFAULT_DELIVERY_POLICY: Readonly<DeliveryPolicy> = {
+  maxTurnDelayMs: 5_000,
+  maxTurnsPerBatch: 50,
+  maxBatchBytes: 64 * 1_024,
+  // About an hour of conversation: far more than any outage the call itself would outlive.
+  maxHeldTurns: 1_000,
+  firstRetryMs: 250,
+  maxRetryMs: 5_000,
+  giveUpAfterMs: 15 * 60_000,
+  // A call sends a signal every few seconds: a long call gets here after about half an hour.
+  checkRunEveryDeliveries: 250,
+  overdueRunEvents: DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS + 1_000,
+  maxPauseMs: 30_000,
+};
+
+/** A turn not yet handed to a delivery, numbered in the order the stream produced it. */
+export interface HeldTurn {
+  position: number;
+  turn: TranscriptTurn;
+  heldSinceMs: number;
+  bytes: number;
+}
+
+/** Milliseconds until the held turns must go (0: now), or undefined when nothing is held. */
+export function flushDelayMs(
+  held: readonly HeldTurn[],
+  nowMs: number,
+  policy: DeliveryPolicy,
+): number | undefined {
+  const oldest = held[0];
+  if (!oldest) return undefined;
+  if (held.some(({ turn }) => turn.role === 'caller')) return 0;
+  if (held.length >= policy.maxTurnsPerBatch) return 0;
+  if (totalBytes(held) >= policy.maxBatchBytes) return 0;
+  return Math.max(0, oldest.heldSinceMs + policy.maxTurnDelayMs - nowMs);
+}
+
+/**
+ * How many of the oldest held turns the next batch takes: at least one, within the count and
+ * byte bounds, and only consecutive positions (the workflow numbers a batch from its first).
+ */
+export function batchLength(held: readonly HeldTurn[], policy: DeliveryPolicy): number {
+  let length = 0;
+  let bytes = 0;
+  for (const candidate of held) {
+    if (length > 0) {
+      const previous = held[length - 1] as HeldTurn;
+      if (length >= policy.maxTurnsPerBatch) break;
+      if (bytes + candidate.bytes > policy.maxBatchBytes) break;
+      if (candidate.position !== previous.position + 1) break;
+    }
+    length += 1;
+    bytes += candidate.bytes;
+  }
+  return length;
+}
+
+/** Exponential back-off with 20% jitter, so a bridge's calls do not retry in step. */
+export function retryDelayMs(
+  attempt: number,
+  policy: DeliveryPolicy,
+  random: () => number = Math.random,
+): number {
+  const base = Math.min(policy.maxRetryMs, policy.firstRetryMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(base * (0.8 + 0.4 * random()));
+}
+
+/** Whether to look at the run's history length before the next delivery. */
+export function isRunCheckDue(
+  deliveriesSinceCheck: number,
+  paused: boolean,
+  policy: DeliveryPolicy,
+): boolean {
+  return paused || deliveriesSinceCheck >= policy.checkRunEveryDeliveries;
+}
+
+/** Pause for an overdue run, unless this pause has already lasted maxPauseMs. */
+export function shouldPause(
+  historyLength: number,
+  pausedForMs: number,
+  policy: DeliveryPolicy,
+): boolean {
+  return historyLength >= policy.overdueRunEvents && pausedForMs < policy.maxPauseMs;
+}
+
+/** The workflow is gone (completed, terminated, never started): no retry can deliver. */
+export function isPermanentFailure(error: unknown): boolean {
+  return error instanceof WorkflowNotFoundError;
+}
+
+function totalBytes(held: readonly HeldTurn[]): number {
+  return held.reduce((sum, { bytes }) => sum + bytes, 0);
+}
