@@ -30,6 +30,8 @@ export interface ToolBehaviour {
   body?: unknown;
   /** Wait this long before answering (to trip the webhook's timeout). */
   delayMs?: number;
+  /** Answer only once this settles (a test holds a tool call open for as long as it needs). */
+  holdUntil?: Promise<unknown>;
   /** Answer 503 to this many requests before behaving as above. */
   failFirst?: number;
 }
@@ -116,7 +118,8 @@ export async function startTenantBackend(secret: string, port = 0): Promise<Tena
         if (!response.destroyed)
           response.writeHead(status, { 'content-type': 'application/json' }).end(body);
       };
-      if (behaviour.delayMs) setTimeout(send, behaviour.delayMs);
+      if (behaviour.holdUntil) void behaviour.holdUntil.finally(send);
+      else if (behaviour.delayMs) setTimeout(send, behaviour.delayMs);
       else send();
     });
   });
