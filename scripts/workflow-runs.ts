@@ -32,6 +32,22 @@ export async function fetchRuns(
   return runs;
 }
 
+/** Every run of the workflow id, found backwards from its current run. */
+export async function fetchAllRuns(client: Client, workflowId: string): Promise<WorkflowRun[]> {
+  const runs: WorkflowRun[] = [];
+  let runId: string | undefined = (await client.workflow.getHandle(workflowId).describe()).runId;
+  while (runId) {
+    const history: temporal.api.history.v1.IHistory = await client.workflow
+      .getHandle(workflowId, runId)
+      .fetchHistory();
+    const events: HistoryEvent[] = history.events ?? [];
+    runs.unshift({ runId, events });
+    runId =
+      events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
+  }
+  return runs;
+}
+
 export function countEvents(runs: WorkflowRun[], pick: (event: HistoryEvent) => unknown): number {
   return runs.reduce((sum, run) => sum + run.events.filter((event) => pick(event)).length, 0);
 }

@@ -21,7 +21,7 @@ import {
 } from '../../scripts/workflow-runs.js';
 import { transcriptTurnSignal, twilioStatusSignal } from '../../workflows/messages.js';
 import type { CallSummary } from '../../workflows/types.js';
-import { startLiveCall, storedTurns, turnNumber, type LiveCall } from '../support/live-call.js';
+import { startLiveCall, storedTurns, turnNumber, type LiveCall } from '../../scripts/live-call.js';
 import { eventually, startTestStack } from '../support/stack.js';
 
 /** Temporal refuses a run's signals past this many (history.maximumSignalsPerExecution). */

@@ -1,16 +1,17 @@
 /**
- * A call workflow in its conversation phase without the phone and the bridge:
- * the call row the incoming-call webhook writes, the workflow, Twilio's
- * in-progress status and an attached stream. Tests then talk to it as the
- * bridge does (media/workflow-deliveries.ts over the real Temporal client).
+ * A call workflow in its conversation phase without the phone and the bridge,
+ * for the long-call tests and the history benchmark: the call row the
+ * incoming-call webhook writes, the workflow, Twilio's in-progress status and
+ * an attached stream. They then talk to it as the bridge does
+ * (media/workflow-deliveries.ts over the real Temporal client).
  */
 import { randomBytes } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import type { Stack } from '../../scripts/stack.js';
-import type { CallHistoryLimits } from '../../workflows/continuation-types.js';
-import { callWorkflowId } from '../../workflows/ids.js';
-import { attachMediaStreamUpdate, twilioStatusSignal } from '../../workflows/messages.js';
-import type { CallWorkflowInput, TranscriptTurn } from '../../workflows/types.js';
+import type { Stack } from './stack.js';
+import type { CallHistoryLimits } from '../workflows/continuation-types.js';
+import { callWorkflowId } from '../workflows/ids.js';
+import { attachMediaStreamUpdate, twilioStatusSignal } from '../workflows/messages.js';
+import type { CallWorkflowInput, TranscriptTurn } from '../workflows/types.js';
 
 export interface LiveCall {
   callId: string;
