@@ -1,0 +1,85 @@
+/**
+ * Keyset pagination for the tenant list routes: newest first on (created_at,
+ * id), `limit` and an opaque `cursor` in the query, `{ data, next_cursor }` in
+ * the answer. The cursor names the last row of the previous page, and the next
+ * page starts strictly after it, so rows inserted while a client pages through
+ * never shift or repeat what follows. db/keyset.ts holds the matching SQL.
+ */
+import { z } from 'zod';
+
+export const DEFAULT_PAGE_LIMIT = 25;
+export const MAX_PAGE_LIMIT = 100;
+
+/** Where a page ends: the last row's creation time (to the microsecond) and id. */
+export interface PagePosition {
+  /** ISO 8601 UTC with microseconds, as db/keyset.ts selects it; a JS Date would drop them. */
+  createdAt: string;
+  id: string;
+}
+
+const CREATED_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
+const ROW_ID = /^[A-Za-z0-9_-]{1,100}$/;
+const MAX_CURSOR_LENGTH = 400;
+
+export function encodeCursor(position: PagePosition): string {
+  return Buffer.from(JSON.stringify([position.createdAt, position.id])).toString('base64url');
+}
+
+/** The position a cursor names, or undefined for anything a previous page did not hand out. */
+export function decodeCursor(cursor: string): PagePosition | undefined {
+  if (cursor.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(cursor)) return undefined;
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(decoded) || decoded.length !== 2) return undefined;
+  const [createdAt, id] = decoded as unknown[];
+  if (typeof createdAt !== 'string' || !CREATED_AT.test(createdAt)) return undefined;
+  if (Number.isNaN(Date.parse(createdAt))) return undefined;
+  if (typeof id !== 'string' || !ROW_ID.test(id)) return undefined;
+  return { createdAt, id };
+}
+
+/** The query fields of a paged list; spread them into the route's query schema. */
+export const pageQuery = {
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_PAGE_LIMIT)
+    .default(DEFAULT_PAGE_LIMIT)
+    .meta({ description: `Items per page, 1 to ${MAX_PAGE_LIMIT}.` }),
+  cursor: z
+    .string()
+    .refine((value) => decodeCursor(value) !== undefined, 'not a next_cursor from a previous page')
+    .optional()
+    .meta({ description: 'The `next_cursor` of the previous page; leave out for the first page.' }),
+};
+
+export function pageSchema<Item extends z.ZodType>(item: Item) {
+  return z.object({
+    data: z.array(item),
+    next_cursor: z
+      .string()
+      .nullable()
+      .meta({ description: 'Pass as `cursor` for the next page; null on the last page.' }),
+  });
+}
+
+/**
+ * The answer for rows fetched with `limit + 1` (see db/keyset.ts): the extra
+ * row only tells that another page exists, so the last page has no cursor.
+ */
+export function pageOf<Row, Item>(
+  rows: Row[],
+  limit: number,
+  present: (row: Row) => Item,
+  positionOf: (row: Row) => PagePosition,
+): { data: Item[]; next_cursor: string | null } {
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  const more = rows.length > limit && last !== undefined;
+  return { data: page.map(present), next_cursor: more ? encodeCursor(positionOf(last)) : null };
+}
