@@ -37,7 +37,10 @@ export function decodeCursor(cursor: string): PagePosition | undefined {
   if (!Array.isArray(decoded) || decoded.length !== 2) return undefined;
   const [createdAt, id] = decoded as unknown[];
   if (typeof createdAt !== 'string' || !CREATED_AT.test(createdAt)) return undefined;
-  if (Number.isNaN(Date.parse(createdAt))) return undefined;
+  // Date.parse takes 2026-02-30 for March 2nd; PostgreSQL would refuse it. Only real instants.
+  const parsedMs = Date.parse(createdAt);
+  if (Number.isNaN(parsedMs)) return undefined;
+  if (new Date(parsedMs).toISOString().slice(0, 19) !== createdAt.slice(0, 19)) return undefined;
   if (typeof id !== 'string' || !ROW_ID.test(id)) return undefined;
   return { createdAt, id };
 }

@@ -296,6 +296,7 @@ test('a bad filter, limit or cursor is a 400 that names the field', async () => 
     ['outcome=success', 'outcome'],
     ['created_after=yesterday', 'created_after'],
     ['created_before=2026-01-01', 'created_before'],
+    ['created_after=2026-02-30T00:00:00Z', 'created_after'],
     ['created_after=2026-01-02T00:00:00Z&created_before=2026-01-01T00:00:00Z', 'created_before'],
     ['limit=0', 'limit'],
     ['limit=101', 'limit'],
