@@ -21,6 +21,7 @@ import OpenAI from 'openai';
 import { createLogger } from '../lib/logger.js';
 import { createModelConnector } from '../media/model-connection.js';
 import { createMediaServer } from '../media/server.js';
+import { createSessionRecorder } from '../media/session-recorder.js';
 import { freePort } from '../scripts/stack.js';
 import { ensureSimulatorCertificate } from '../simulators/tls.js';
 import { createInstantCallControl } from './instant-call-control.js';
@@ -70,6 +71,13 @@ const media = createMediaServer({
   defaultModel: 'gpt-realtime',
   streamTokenSecret,
   logger: createLogger('silent'),
+  // The bench measures the bridge, not PostgreSQL: session states are coalesced as in the
+  // product, then written nowhere.
+  recorder: createSessionRecorder({
+    store: { save: async () => undefined },
+    bridgeInstanceId: 'brg_bench',
+    logger: createLogger('silent'),
+  }),
 });
 await new Promise<void>((done) => media.server.listen(mediaPort, '127.0.0.1', () => done()));
 
