@@ -27,6 +27,8 @@ const EXPECTED = [
   'listening',
   'in_tool',
   'agent_speaking',
+  // end_call is a function call too: it runs through the workflow while the goodbye plays.
+  'in_tool',
   'ending',
   'ended',
 ];

@@ -85,10 +85,12 @@ test('two live calls on two bridge instances are both active; the SIGKILLed one 
   const both = await eventually(
     async () => {
       const active = await activeSessions();
-      return active.length === 2 ? active : undefined;
+      // Both conversations under way (past opening the model).
+      const live = active.length === 2 && active.every((session) => session.state !== 'connecting');
+      return live ? active : undefined;
     },
     60_000,
-    'both calls to be active',
+    'both calls to be active and talking',
   );
   const onFirst = both.find((session) => session.call_id === first.callId);
   const onSecond = both.find((session) => session.call_id === other.callId);
