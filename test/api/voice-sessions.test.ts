@@ -169,7 +169,7 @@ test('filters: call, state, and a started time range', async () => {
     started_after: at(2).toISOString(),
     started_before: at(4).toISOString(),
   });
-  const byTime = await expectStatus(get(`/api/v1/voice-sessions?${range}`), 200);
+  const byTime = await expectStatus(get(`/api/v1/voice-sessions?${range.toString()}`), 200);
   assert.deepEqual(ids(byTime), ['vs_c2', 'vs_c1', 'vs_b']);
 });
 
@@ -179,7 +179,7 @@ test('pages walk every session once, in order, through a tie on started_at', asy
   let pages = 0;
   do {
     const query = new URLSearchParams({ limit: '2', ...(cursor ? { cursor } : {}) });
-    const body: any = await expectStatus(get(`/api/v1/voice-sessions?${query}`), 200);
+    const body: any = await expectStatus(get(`/api/v1/voice-sessions?${query.toString()}`), 200);
     assert.ok(body.data.length <= 2);
     seen.push(...ids(body));
     cursor = body.next_cursor;
