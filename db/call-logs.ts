@@ -32,7 +32,7 @@ const FILTER_SQL: Record<keyof CallLogFilter, (placeholder: string) => string> =
   createdBefore: (p) => `created_at < ${p}::timestamptz`,
 };
 
-export type CallLogRow = CallRow & { page_created_at: string };
+export type CallLogRow = CallRow & { page_at: string };
 
 /** The list's SQL and parameters; every condition starts with the tenant. */
 export function callLogSql(

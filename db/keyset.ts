@@ -1,7 +1,7 @@
 /**
- * The SQL side of lib/pagination.ts: a page of rows newest first on
- * (created_at, id), starting strictly after the cursor's row. Served by an
- * index on (<scope columns>, created_at DESC, id DESC); the row comparison
+ * The SQL side of lib/pagination.ts: a page of rows newest first on (a
+ * timestamp column, id), starting strictly after the cursor's row. Served by
+ * an index on (<scope columns>, <time> DESC, id DESC); the row comparison
  * keeps the scan on it with no sort.
  */
 import type { PagePosition } from '../lib/pagination.js';
@@ -12,33 +12,45 @@ export interface KeysetPage {
   limit: number;
 }
 
+/** Which columns order the rows: created_at and id unless told, optionally table-qualified. */
+export interface KeysetColumns {
+  time?: string;
+  id?: string;
+  table?: string;
+}
+
 export interface KeysetSql {
-  /** `(created_at, id) < (...)`, or undefined on the first page. */
+  /** `(time, id) < (...)`, or undefined on the first page. */
   condition?: string;
   /** ORDER BY and LIMIT; one row more than the page, to tell whether another page follows. */
   orderAndLimit: string;
-  /** Select it as `page_created_at`: the microseconds a Date would lose. */
+  /** Select it (it is named `page_at`): the ordering time with the microseconds a Date loses. */
   positionColumn: string;
 }
 
 /** Appends the page's parameters to `params` and answers the pieces to put in the query. */
-export function keysetSql(page: KeysetPage, params: unknown[], table?: string): KeysetSql {
-  const column = (name: string) => (table ? `${table}.${name}` : name);
+export function keysetSql(
+  page: KeysetPage,
+  params: unknown[],
+  columns: KeysetColumns = {},
+): KeysetSql {
+  const qualify = (name: string) => (columns.table ? `${columns.table}.${name}` : name);
+  const time = qualify(columns.time ?? 'created_at');
+  const id = qualify(columns.id ?? 'id');
   let condition: string | undefined;
   if (page.after) {
-    params.push(page.after.createdAt, page.after.id);
-    const at = `$${params.length - 1}::timestamptz`;
-    condition = `(${column('created_at')}, ${column('id')}) < (${at}, $${params.length})`;
+    params.push(page.after.at, page.after.id);
+    condition = `(${time}, ${id}) < ($${params.length - 1}::timestamptz, $${params.length})`;
   }
   params.push(page.limit + 1);
   return {
     condition,
-    orderAndLimit: `ORDER BY ${column('created_at')} DESC, ${column('id')} DESC LIMIT $${params.length}`,
-    positionColumn: `to_char(${column('created_at')} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS page_created_at`,
+    orderAndLimit: `ORDER BY ${time} DESC, ${id} DESC LIMIT $${params.length}`,
+    positionColumn: `to_char(${time} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS page_at`,
   };
 }
 
-/** The position of a row selected with `positionColumn`. */
-export function positionOf(row: { page_created_at: string; id: string }): PagePosition {
-  return { createdAt: row.page_created_at, id: row.id };
+/** The position of a row selected with `positionColumn` (and its id as `id`). */
+export function positionOf(row: { page_at: string; id: string }): PagePosition {
+  return { at: row.page_at, id: row.id };
 }

@@ -283,7 +283,7 @@ test('pages follow one another with next_cursor, and the last page has none', as
 });
 
 test('a bad filter, limit or cursor is a 400 that names the field', async () => {
-  const forged = encodeCursor({ createdAt: '2026-01-01T10:00:00Z', id: 'call_x' }).slice(0, -2);
+  const forged = encodeCursor({ at: '2026-01-01T10:00:00Z', id: 'call_x' }).slice(0, -2);
   const cases: Array<[string, string]> = [
     ['status=answered', 'status'],
     ['direction=sideways', 'direction'],
@@ -420,7 +420,7 @@ test('an index serves the list in order, with and without a filter, with no sort
   );
   await harness.db.query('ANALYZE calls');
 
-  const after = { createdAt: '2026-03-01T02:00:00.000000Z', id: 'call_bulk_7200' };
+  const after = { at: '2026-03-01T02:00:00.000000Z', id: 'call_bulk_7200' };
   const cases: Array<[string, Parameters<typeof callLogSql>[1], string]> = [
     ['first page', {}, 'calls_tenant_created'],
     ['a later page', {}, 'calls_tenant_created'],
