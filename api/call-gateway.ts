@@ -5,6 +5,7 @@
  */
 import { WorkflowIdConflictPolicy, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { DependencyUnavailableError } from '../lib/errors.js';
+import { callStartOptions } from '../workflows/call-start.js';
 import { retryCallbackSignal, stopCallbackSignal } from '../workflows/callback-messages.js';
 import type { CallbackWorkflowInput } from '../workflows/callback-types.js';
 import { callbackWorkflowId, callWorkflowId, notificationWorkflowId } from '../workflows/ids.js';
@@ -16,12 +17,7 @@ import {
   twilioStatusSignal,
 } from '../workflows/messages.js';
 import type { NotificationWorkflowInput } from '../workflows/notification-types.js';
-import {
-  CALL_DIRECTION,
-  CALL_STATUS,
-  TENANT_ID,
-  WORKFLOW_KIND,
-} from '../workflows/search-attributes.js';
+import { TENANT_ID, WORKFLOW_KIND } from '../workflows/search-attributes.js';
 import type {
   CallWorkflowInput,
   MachineDetectionEvent,
@@ -74,22 +70,15 @@ export function createCallGateway(connect: () => Promise<Client>, taskQueue: str
   return {
     startCall: (input) =>
       withClient(async (c) => {
-        const workflowId = callWorkflowId(input.callId);
+        const start = callStartOptions(input);
         await c.workflow.start('callWorkflow', {
+          ...start,
           taskQueue,
-          workflowId,
           args: [input],
           // A retried webhook or request joins the call already running.
           workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-          typedSearchAttributes: [
-            { key: TENANT_ID, value: input.tenantId },
-            { key: CALL_DIRECTION, value: input.direction },
-            { key: CALL_STATUS, value: input.direction === 'inbound' ? 'ringing' : 'queued' },
-            { key: WORKFLOW_KIND, value: 'call' },
-          ],
-          memo: { tenantId: input.tenantId, direction: input.direction },
         });
-        return { workflowId };
+        return { workflowId: start.workflowId };
       }),
 
     signalStatus: (callId, event) =>
@@ -150,6 +139,7 @@ export function createCallGateway(connect: () => Promise<Client>, taskQueue: str
             { key: TENANT_ID, value: input.tenantId },
             { key: WORKFLOW_KIND, value: 'callback' },
           ],
+          staticSummary: `callback task ${input.taskId}`,
         });
         return { workflowId };
       }),

@@ -8,6 +8,7 @@
  */
 import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { CallActivities } from '../activities/index.js';
+import { withSummaries } from './activity-summaries.js';
 import { TOOL_REFUSED } from './messages.js';
 import type {
   ResolvedAgentVersion,
@@ -17,10 +18,12 @@ import type {
   ToolResult,
 } from './types.js';
 
-const records = proxyActivities<CallActivities>({
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '500 milliseconds', maximumInterval: '30 seconds' },
-});
+const records = withSummaries(
+  proxyActivities<CallActivities>({
+    startToCloseTimeout: '10 seconds',
+    retry: { initialInterval: '500 milliseconds', maximumInterval: '30 seconds' },
+  }),
+);
 
 const DEFAULT_TOOL_TIMEOUT_MS = 8_000;
 const DEFAULT_TOOL_ATTEMPTS = 3;
@@ -30,15 +33,17 @@ const TOOL_TIMEOUT_MARGIN_MS = 2_000;
 /** Timeouts and retries come from the tool's definition; a tenant's 4xx is final. */
 function toolActivities(tool: ToolDefinition) {
   const timeoutMs = tool.type === 'webhook' ? (tool.timeout_ms ?? DEFAULT_TOOL_TIMEOUT_MS) : 0;
-  return proxyActivities<CallActivities>({
-    startToCloseTimeout: timeoutMs + TOOL_TIMEOUT_MARGIN_MS,
-    retry: {
-      initialInterval: '500 milliseconds',
-      backoffCoefficient: 2,
-      maximumAttempts: tool.type === 'webhook' ? (tool.max_attempts ?? DEFAULT_TOOL_ATTEMPTS) : 3,
-      nonRetryableErrorTypes: ['ToolRejected'],
-    },
-  });
+  return withSummaries(
+    proxyActivities<CallActivities>({
+      startToCloseTimeout: timeoutMs + TOOL_TIMEOUT_MARGIN_MS,
+      retry: {
+        initialInterval: '500 milliseconds',
+        backoffCoefficient: 2,
+        maximumAttempts: tool.type === 'webhook' ? (tool.max_attempts ?? DEFAULT_TOOL_ATTEMPTS) : 3,
+        nonRetryableErrorTypes: ['ToolRejected'],
+      },
+    }),
+  );
 }
 
 interface ToolRunnerContext {

@@ -86,3 +86,24 @@ export function assertCompleteConversation(stack: Stack, record: any): void {
   for (const type of ['routed', 'answered', 'tool', 'ended', 'evaluated'])
     assert.ok(eventTypes.includes(type), type);
 }
+
+/**
+ * The call's event timeline is exactly these entries (or, with `only`, its entries of these
+ * types are), in this order, with times that never go back; the record's answered_at and
+ * ended_at are the answered and ended entries' times.
+ */
+export function assertTimeline(record: any, expected: string[], only = false): void {
+  const events: Array<{ type: string; occurred_at: string; detail: any }> = record.events;
+  const types = events.map((event) => event.type);
+  assert.deepEqual(only ? types.filter((type) => expected.includes(type)) : types, expected);
+  for (let index = 1; index < events.length; index += 1) {
+    const [before, current] = [events[index - 1], events[index]];
+    assert.ok(
+      before && current && Date.parse(current.occurred_at) >= Date.parse(before.occurred_at),
+      `${current?.type} at ${current?.occurred_at} follows ${before?.type} at ${before?.occurred_at}`,
+    );
+  }
+  const at = (type: string) => events.find((event) => event.type === type)?.occurred_at;
+  if (expected.includes('answered')) assert.equal(record.answered_at, at('answered'));
+  if (expected.includes('ended')) assert.equal(record.ended_at, at('ended'));
+}
