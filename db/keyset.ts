@@ -28,15 +28,24 @@ export interface KeysetSql {
   positionColumn: string;
 }
 
+function qualified(columns: KeysetColumns): { time: string; id: string } {
+  const qualify = (name: string) => (columns.table ? `${columns.table}.${name}` : name);
+  return { time: qualify(columns.time ?? 'created_at'), id: qualify(columns.id ?? 'id') };
+}
+
+/** The `page_at` column alone, for reads of one row that share a paged list's row type. */
+export function pagePositionColumn(columns: KeysetColumns = {}): string {
+  const { time } = qualified(columns);
+  return `to_char(${time} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS page_at`;
+}
+
 /** Appends the page's parameters to `params` and answers the pieces to put in the query. */
 export function keysetSql(
   page: KeysetPage,
   params: unknown[],
   columns: KeysetColumns = {},
 ): KeysetSql {
-  const qualify = (name: string) => (columns.table ? `${columns.table}.${name}` : name);
-  const time = qualify(columns.time ?? 'created_at');
-  const id = qualify(columns.id ?? 'id');
+  const { time, id } = qualified(columns);
   let condition: string | undefined;
   if (page.after) {
     params.push(page.after.at, page.after.id);
@@ -46,7 +55,7 @@ export function keysetSql(
   return {
     condition,
     orderAndLimit: `ORDER BY ${time} DESC, ${id} DESC LIMIT $${params.length}`,
-    positionColumn: `to_char(${time} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS page_at`,
+    positionColumn: pagePositionColumn(columns),
   };
 }
 
