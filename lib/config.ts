@@ -17,6 +17,8 @@ const environmentSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
+  /** The interface the api and the media bridge listen on; every interface by default. */
+  LISTEN_HOST: z.string().trim().min(1).default('0.0.0.0'),
   API_PORT: port.default(3000),
   MEDIA_PORT: port.default(3001),
   PUBLIC_URL: httpUrl.default('http://localhost:3000'),
@@ -56,6 +58,7 @@ export type Environment = z.input<typeof environmentSchema>;
 export interface Config {
   env: 'development' | 'test' | 'production';
   logLevel: string;
+  listenHost: string;
   api: { port: number; publicUrl: string; requestsPerMinutePerAddress: number };
   media: { port: number; streamUrl: string; streamTokenSecret: string };
   database: {
@@ -104,6 +107,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   return {
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
+    listenHost: e.LISTEN_HOST,
     api: {
       port: e.API_PORT,
       publicUrl: e.PUBLIC_URL,

@@ -19,7 +19,7 @@ const media = createMediaServer({
   streamTokenSecret: config.media.streamTokenSecret,
   logger,
 });
-media.server.listen(config.media.port, () =>
+media.server.listen(config.media.port, config.listenHost, () =>
   logger.info({ port: config.media.port }, 'media bridge listening'),
 );
 

@@ -32,6 +32,11 @@ export interface ToolBehaviour {
   delayMs?: number;
   /** Answer 503 to this many requests before behaving as above. */
   failFirst?: number;
+  /**
+   * Hold each answer until this settles (then `delayMs`): a fault test kills the
+   * worker that sent the request meanwhile. The side effect is already done.
+   */
+  hold?: Promise<unknown>;
 }
 
 export interface TenantBackend {
@@ -116,8 +121,12 @@ export async function startTenantBackend(secret: string, port = 0): Promise<Tena
         if (!response.destroyed)
           response.writeHead(status, { 'content-type': 'application/json' }).end(body);
       };
-      if (behaviour.delayMs) setTimeout(send, behaviour.delayMs);
-      else send();
+      const answer = () => {
+        if (behaviour.delayMs) setTimeout(send, behaviour.delayMs);
+        else send();
+      };
+      if (behaviour.hold) void behaviour.hold.then(answer, answer);
+      else answer();
     });
   });
 
