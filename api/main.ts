@@ -25,7 +25,11 @@ const db = openDatabase(
   },
   logger,
 );
-const calls = createCallGateway(() => connectClient(config), config.temporal.taskQueue);
+const calls = createCallGateway(
+  () => connectClient(config),
+  config.temporal.taskQueue,
+  config.temporal.requestTimeoutMs,
+);
 const server = createApp({ config, db, calls, logger }).listen(
   config.api.port,
   config.listenHost,

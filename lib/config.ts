@@ -37,6 +37,7 @@ const environmentSchema = z.object({
   TEMPORAL_TASK_QUEUE: z.string().default('voice-calls'),
   TEMPORAL_UI_URL: httpUrl.default('http://localhost:8233'),
   TEMPORAL_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(3_000),
+  TEMPORAL_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
   WORKFLOW_BUNDLE_PATH: optionalText,
 
   TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-f]{32}$/, 'must look like AC followed by 32 hex'),
@@ -74,6 +75,8 @@ export interface Config {
     taskQueue: string;
     uiUrl: string;
     connectTimeoutMs: number;
+    /** One request from the api (start a call, signal it), its retries included. */
+    requestTimeoutMs: number;
     workflowBundlePath?: string;
   };
   twilio: { accountSid: string; authToken: string; apiBaseUrl?: string };
@@ -131,6 +134,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       uiUrl: e.TEMPORAL_UI_URL,
       connectTimeoutMs: e.TEMPORAL_CONNECT_TIMEOUT_MS,
+      requestTimeoutMs: e.TEMPORAL_REQUEST_TIMEOUT_MS,
       workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
     },
     twilio: {

@@ -20,6 +20,8 @@ export interface ToolRequestRecord {
   signedAtSec: number | null;
   /** Present for the identity verification tool only. */
   keypadEntry?: string;
+  /** When the request arrived (Date.now()). */
+  receivedAtMs: number;
 }
 
 /** How the backend answers one tool (by the tool name in the request). */
@@ -44,6 +46,8 @@ export interface TenantBackend {
   requests: ToolRequestRecord[];
   /** Distinct side effects performed (one per idempotency key). */
   sideEffects: number;
+  /** Distinct side effects performed for one call (idempotency keys `<call id>:...`). */
+  sideEffectsOf(callId: string): number;
   setTool(name: string, behaviour: ToolBehaviour): void;
   close(): Promise<void>;
 }
@@ -95,6 +99,7 @@ export async function startTenantBackend(secret: string, port = 0): Promise<Tena
         arguments: parsed?.arguments,
         signatureValid,
         signedAtSec: signedAt ? Number(signedAt) : null,
+        receivedAtMs: Date.now(),
         ...(parsed?.keypad_entry !== undefined ? { keypadEntry: parsed.keypad_entry } : {}),
       });
 
@@ -138,6 +143,8 @@ export async function startTenantBackend(secret: string, port = 0): Promise<Tena
     get sideEffects() {
       return answered.size;
     },
+    sideEffectsOf: (callId) =>
+      [...answered.keys()].filter((key) => key.startsWith(`${callId}:`)).length,
     setTool: (name, behaviour) => {
       behaviours.set(name, behaviour);
       failures.delete(name);

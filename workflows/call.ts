@@ -69,8 +69,10 @@ const telephony = proxyActivities<CallActivities>({
   },
 });
 
+// The judge may take a minute; the activity heartbeats, so a dead worker is noticed in seconds.
 const grading = proxyActivities<CallActivities>({
   startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '2 seconds', maximumAttempts: 4 },
 });
 

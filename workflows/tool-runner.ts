@@ -26,12 +26,18 @@ const DEFAULT_TOOL_TIMEOUT_MS = 8_000;
 const DEFAULT_TOOL_ATTEMPTS = 3;
 /** Room for the activity around the webhook's own timeout (signing, reading the answer). */
 const TOOL_TIMEOUT_MARGIN_MS = 2_000;
+/**
+ * The caller is waiting on the line: a webhook run heartbeats, and a worker that
+ * dies mid-run is noticed this soon and the run retried on another worker.
+ */
+const TOOL_HEARTBEAT_TIMEOUT_MS = 3_000;
 
 /** Timeouts and retries come from the tool's definition; a tenant's 4xx is final. */
 function toolActivities(tool: ToolDefinition) {
   const timeoutMs = tool.type === 'webhook' ? (tool.timeout_ms ?? DEFAULT_TOOL_TIMEOUT_MS) : 0;
   return proxyActivities<CallActivities>({
     startToCloseTimeout: timeoutMs + TOOL_TIMEOUT_MARGIN_MS,
+    heartbeatTimeout: TOOL_HEARTBEAT_TIMEOUT_MS,
     retry: {
       initialInterval: '500 milliseconds',
       backoffCoefficient: 2,

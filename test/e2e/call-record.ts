@@ -78,8 +78,12 @@ export function assertCompleteConversation(
     record.function_calls.map((call: any) => call.name),
     ['check_order_status', 'end_call'],
   );
-  assert.equal(stack.tenantBackend.sideEffects, 1);
-  assert.ok(stack.tenantBackend.requests.every((request) => request.signatureValid));
+  assert.equal(stack.tenantBackend.sideEffectsOf(record.id), 1);
+  assert.ok(
+    stack.tenantBackend.requests
+      .filter((request) => request.callId === record.id)
+      .every((request) => request.signatureValid),
+  );
 
   // The evaluation: deterministic checks and the judge's scores.
   const evaluation = record.evaluation;

@@ -65,6 +65,11 @@ export async function workerRunningActivity(
 }
 
 export interface HistoryEventView {
+  eventId: number;
+  /** On activity task started and completed events: the eventId of its scheduled event. */
+  scheduledEventId?: number;
+  /** On activity task started events: the attempt that completed the activity. */
+  attempt?: number;
   /** The event's attributes field name without its suffix: workflowTaskCompleted, activityTaskStarted... */
   kind: string;
   atMs: number;
@@ -87,7 +92,11 @@ export async function callHistory(
     );
     const seconds = Number(event.eventTime?.seconds ?? 0);
     const nanos = event.eventTime?.nanos ?? 0;
+    const started = event.activityTaskStartedEventAttributes;
     return {
+      eventId: Number(event.eventId ?? 0),
+      scheduledEventId: started?.scheduledEventId ? Number(started.scheduledEventId) : undefined,
+      attempt: started?.attempt ?? undefined,
       kind: (attributes ?? 'unknown').replace(/EventAttributes$/, ''),
       atMs: seconds * 1_000 + Math.floor(nanos / 1e6),
       identity:
@@ -98,6 +107,20 @@ export async function callHistory(
       activityType: event.activityTaskScheduledEventAttributes?.activityType?.name ?? undefined,
     };
   });
+}
+
+/** The started event (the attempt that completed) of the first activity of this type. */
+export function activityCompletion(
+  history: HistoryEventView[],
+  activityType: string,
+): HistoryEventView | undefined {
+  const scheduled = history.find(
+    (event) => event.kind === 'activityTaskScheduled' && event.activityType === activityType,
+  );
+  return history.find(
+    (event) =>
+      event.kind === 'activityTaskStarted' && event.scheduledEventId === scheduled?.eventId,
+  );
 }
 
 /** The worker that ran the call workflow's latest task: the one holding it in its cache. */
@@ -135,4 +158,16 @@ export function waitForEvaluatedCall(
 /** Seconds with one decimal, for the figures the tests print. */
 export function seconds(ms: number): string {
   return (ms / 1_000).toFixed(1);
+}
+
+/** Every child's warnings and errors, one line each: what a failing fault test prints. */
+export function problemLines(stack: ProcessStack): string[] {
+  return stack.processes().flatMap((child) =>
+    child.lines
+      .filter((line) => Number(line.record.level) >= 40)
+      .map((line) => {
+        const { level: _level, time: _time, pid: _pid, hostname: _host, ...rest } = line.record;
+        return `${child.name}#${line.run} ${JSON.stringify(rest)}`;
+      }),
+  );
 }
