@@ -50,15 +50,9 @@ import {
   type TranscriptTurn,
   type ToolInvocation,
 } from './types.js';
+import { RECORD_WRITE_OPTIONS } from './record-writes.js';
 
-const store = proxyActivities<CallActivities>({
-  startToCloseTimeout: '10 seconds',
-  retry: {
-    initialInterval: '500 milliseconds',
-    backoffCoefficient: 2,
-    maximumInterval: '30 seconds',
-  },
-});
+const store = proxyActivities<CallActivities>(RECORD_WRITE_OPTIONS);
 
 const telephony = proxyActivities<CallActivities>({
   startToCloseTimeout: '15 seconds',
@@ -394,6 +388,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
   if (!streamClosed) streamSid = undefined; // the bridge is gone; nothing more will arrive
   await flushing;
   await condition(allHandlersFinished, HANDLERS_SETTLE_MS);
+  await tools.recordsWritten();
 
   // Wrap-up: the record, then the evaluation (which never blocks the record).
   phase = 'wrap-up';

@@ -19,15 +19,9 @@ import { callWorkflowId } from './ids.js';
 import { CALL_DIRECTION, CALL_STATUS, TENANT_ID, WORKFLOW_KIND } from './search-attributes.js';
 import { emitTenantEvent } from './tenant-events.js';
 import type { CallSummary, CallWorkflowInput } from './types.js';
+import { RECORD_WRITE_OPTIONS } from './record-writes.js';
 
-const store = proxyActivities<CallActivities>({
-  startToCloseTimeout: '10 seconds',
-  retry: {
-    initialInterval: '500 milliseconds',
-    backoffCoefficient: 2,
-    maximumInterval: '30 seconds',
-  },
-});
+const store = proxyActivities<CallActivities>(RECORD_WRITE_OPTIONS);
 
 export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<CallbackOutcome> {
   let stopped: 'completed' | 'canceled' | undefined;

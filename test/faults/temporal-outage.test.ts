@@ -27,7 +27,7 @@ const IN_FLIGHT_CALLEE = '+15005550722';
 /** Twilio gives up on a webhook after 15 s; the polite answer must come well before. */
 const INBOUND_ANSWER_BOUND_MS = 8_000;
 /** How long the server stays down under the call in flight. */
-const OUTAGE_MS = 6_000;
+const OUTAGE_MS = 10_000;
 const reading = partyReadingSentences(8);
 let stack: ProcessStack;
 
@@ -117,7 +117,8 @@ test('the Temporal server SIGKILLed mid-call and restarted on its file: the call
   await stack.temporal.kill('SIGKILL');
   await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
   await stack.temporal.start();
-  t.diagnostic(`Temporal down for ${seconds(Date.now() - killedAtMs)} s mid-call`);
+  const restartedAtMs = Date.now();
+  t.diagnostic(`Temporal down for ${seconds(restartedAtMs - killedAtMs)} s mid-call`);
 
   const record = await waitForEvaluatedCall(stack, callId);
   try {
@@ -131,5 +132,12 @@ test('the Temporal server SIGKILLed mid-call and restarted on its file: the call
     throw error;
   }
   assert.equal(record.events.filter((event: any) => event.type === 'ended').length, 1);
+  // The outage really covered the conversation: turns that ended while the server was away.
+  const duringOutage = record.transcript.filter((turn: any) => {
+    const endedAtMs = Date.parse(turn.ended_at);
+    return endedAtMs > killedAtMs && endedAtMs < restartedAtMs;
+  });
+  t.diagnostic(`${duringOutage.length} turns ended while Temporal was down`);
+  assert.ok(duringOutage.length >= 1, 'at least one turn ended during the outage');
   for (const child of stack.processes()) assert.ok(child.isRunning, `${child.name} stayed up`);
 });
