@@ -2,10 +2,13 @@
  * PostgreSQL is stopped for a minute in the middle of a real call, then
  * started again. The live call goes on (audio both ways, the tool's answer
  * heard), the api answers 503 (polite TwiML to a new caller) without
- * crashing, and every write that failed lands once, after it is back.
+ * crashing, and every write that failed lands once, after it is back. First,
+ * the api's pool is exhausted by queries stuck on a lock (C15): 503s and
+ * polite TwiML within the connect timeout, then a pool with nothing leaked.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import pg from 'pg';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { DEMO_NUMBER } from '../../scripts/stack.js';
 import { demoScenario } from '../../simulators/realtime/index.js';
@@ -31,6 +34,9 @@ const TOOL = 'check_order_status';
 const OUTAGE_MS = 60_000;
 /** Far below Twilio's 15 s and anything a client would wait. */
 const OUTAGE_ANSWER_BOUND_MS = 8_000;
+/** The api's pool, and how long a request waits for one of its clients (short, to keep the file quick). */
+const API_POOL_MAX = 10;
+const API_CONNECT_TIMEOUT_MS = 2_000;
 const reading = partyReadingSentences(9, 2);
 let stack: ProcessStack;
 
@@ -39,6 +45,10 @@ before(async () => {
     label: 'postgres-outage',
     parties: { [CALLEE]: reading.party },
     scenario: demoScenario({ callerLines: reading.sentences, toolCallAfter: 3 }),
+    environment: {
+      DB_POOL_MAX: String(API_POOL_MAX),
+      DB_CONNECT_TIMEOUT_MS: String(API_CONNECT_TIMEOUT_MS),
+    },
   });
 });
 after(() => stack?.stop());
@@ -48,6 +58,50 @@ async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number 
   const value = await work();
   return { value, ms: Date.now() - startedAtMs };
 }
+
+test('an exhausted pool answers 503 and polite TwiML within the connect timeout, and recovers with nothing leaked (C15)', async (t) => {
+  // Every tenant request checks its key: with api_keys locked, each one holds a pool client.
+  const locker = new pg.Client({ connectionString: stack.databaseUrl });
+  await locker.connect();
+  await locker.query('BEGIN');
+  await locker.query('LOCK TABLE api_keys IN ACCESS EXCLUSIVE MODE');
+  const stuck = Array.from({ length: API_POOL_MAX }, () =>
+    timed(() => getJson(stack, '/api/v1/callbacks')),
+  );
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+
+  try {
+    const refused = await timed(() => getJson(stack, '/api/v1/callbacks'));
+    assert.equal(refused.value.status, 503);
+    assert.equal(refused.value.body.error.code, 'dependency_unavailable');
+    assert.ok(refused.ms < API_CONNECT_TIMEOUT_MS + 3_000, `503 in ${refused.ms} ms`);
+    const inbound = await timed(() =>
+      stack.phone.placeInboundCall({
+        accountSid: stack.config.twilio.accountSid,
+        from: LATE_CALLER,
+        to: DEMO_NUMBER,
+        webhookUrl: `${stack.apiUrl}/api/v1/incoming-call`,
+      }),
+    );
+    assert.match(inbound.value.twimlDocuments[0]?.document ?? '', /<Say>Sorry.*<Hangup\/>/);
+    assert.ok(inbound.ms < API_CONNECT_TIMEOUT_MS + 3_000, `TwiML in ${inbound.ms} ms`);
+    t.diagnostic(
+      `pool exhausted: 503 in ${seconds(refused.ms)} s, polite TwiML in ${seconds(inbound.ms)} s`,
+    );
+  } finally {
+    await locker.query('ROLLBACK');
+    await locker.end();
+  }
+
+  // The stuck requests finish once the lock goes; every client went back to the pool.
+  for (const request of await Promise.all(stuck)) assert.equal(request.value.status, 200);
+  for (let i = 0; i < API_POOL_MAX * 3; i += 1) {
+    const { value, ms } = await timed(() => getJson(stack, '/api/v1/callbacks'));
+    assert.equal(value.status, 200);
+    assert.ok(ms < API_CONNECT_TIMEOUT_MS, `request ${i} took ${ms} ms`);
+  }
+  assert.equal(stack.api.run, 1, 'the api never restarted');
+});
 
 test('PostgreSQL stopped for a minute mid-call: the call goes on, the api answers 503, and every write lands once it is back', async (t) => {
   // The outage starts while the tool's webhook runs: its record is the first write to fail.
