@@ -16,6 +16,7 @@ import {
   placeOutboundCall,
   problemLines,
   seconds,
+  TEMPORAL_OUTAGE_MS,
   waitForEvaluatedCall,
 } from '../support/fault-calls.js';
 import { partyReadingSentences } from '../support/fixtures.js';
@@ -26,8 +27,6 @@ const CALLER = '+15005550721';
 const IN_FLIGHT_CALLEE = '+15005550722';
 /** Twilio gives up on a webhook after 15 s; the polite answer must come well before. */
 const INBOUND_ANSWER_BOUND_MS = 8_000;
-/** How long the server stays down under the call in flight. */
-const OUTAGE_MS = 10_000;
 const reading = partyReadingSentences(8);
 let stack: ProcessStack;
 
@@ -115,7 +114,7 @@ test('the Temporal server SIGKILLed mid-call and restarted on its file: the call
 
   const killedAtMs = Date.now();
   await stack.temporal.kill('SIGKILL');
-  await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
+  await new Promise((resolve) => setTimeout(resolve, TEMPORAL_OUTAGE_MS));
   await stack.temporal.start();
   const restartedAtMs = Date.now();
   t.diagnostic(`Temporal down for ${seconds(restartedAtMs - killedAtMs)} s mid-call`);

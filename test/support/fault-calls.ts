@@ -10,6 +10,13 @@ import type { ProcessStack } from './process-stack.js';
 import type { ProductProcess } from './product-process.js';
 import { eventually, getJson, postJson } from './stack.js';
 
+/**
+ * How long the Temporal server stays down under a call in flight (TEST_TEMPORAL_OUTAGE_MS).
+ * 10 s by default: within the Temporal client's own retries of the bridge's turn signals
+ * (about 15 s); longer outages need the bridge to retry its deliveries itself.
+ */
+export const TEMPORAL_OUTAGE_MS = Number(process.env.TEST_TEMPORAL_OUTAGE_MS ?? 10_000);
+
 /** A deferred the test settles itself: the simulators hold answers until it does. */
 export function gate(): { promise: Promise<void>; open(): void } {
   let open!: () => void;
