@@ -25,6 +25,7 @@ const environmentSchema = z.object({
   MEDIA_STREAM_URL: socketUrl.default('ws://localhost:3001/media-stream'),
   STREAM_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters'),
   API_REQUESTS_PER_MINUTE_PER_ADDRESS: z.coerce.number().int().min(1).default(1_200),
+  BRIDGE_HEARTBEAT_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
 
   DATABASE_URL: optionalText.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
   EMBEDDED_DB_DIR: z.string().default('.data/postgres'),
@@ -61,7 +62,13 @@ export interface Config {
   logLevel: string;
   listenHost: string;
   api: { port: number; publicUrl: string; requestsPerMinutePerAddress: number };
-  media: { port: number; streamUrl: string; streamTokenSecret: string };
+  media: {
+    port: number;
+    streamUrl: string;
+    streamTokenSecret: string;
+    /** How often the bridge instance heartbeats its registry row. */
+    heartbeatMs: number;
+  };
   database: {
     url?: string;
     embeddedDirectory: string;
@@ -120,6 +127,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       port: e.MEDIA_PORT,
       streamUrl: e.MEDIA_STREAM_URL,
       streamTokenSecret: e.STREAM_TOKEN_SECRET,
+      heartbeatMs: e.BRIDGE_HEARTBEAT_MS,
     },
     database: {
       url: e.DATABASE_URL,

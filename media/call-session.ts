@@ -15,6 +15,7 @@ import { Conversation } from './conversation.js';
 import { KeypadCollector } from './keypad.js';
 import type { ModelConnection, ModelConnector } from './model-connection.js';
 import { RETIRED_SHAPE_CLOSE, RETIRED_SHAPE_CODE } from './model-events.js';
+import type { RecordedSession, SessionRecorder } from './session-recorder.js';
 import { sessionUpdateFor } from './session-update.js';
 import { parseTwilioMessage, type TwilioMessage } from './twilio-messages.js';
 
@@ -24,6 +25,8 @@ export interface CallSessionDependencies {
   defaultModel: string;
   streamTokenSecret: string;
   logger: Logger;
+  /** Keeps the stream's voice session row (state, end) up to date. */
+  recorder: SessionRecorder;
 }
 
 /** Caller audio held while the model connection opens (20 ms frames: two seconds). */
@@ -52,6 +55,7 @@ export class CallSession {
   private readonly keypad = new KeypadCollector((entry) => this.handleKeypadEntry(entry));
   private signals: Promise<void> = Promise.resolve();
   private framesDroppedBeforeStart = 0;
+  private record: RecordedSession | undefined;
 
   constructor(
     private readonly twilio: WebSocket,
@@ -72,6 +76,7 @@ export class CallSession {
   /** The Twilio socket closed, with or without a `stop`. */
   handleTwilioClosed(): void {
     this.finish('twilio_socket_closed');
+    this.record?.end('twilio_socket_closed');
   }
 
   /** Settles when every signal this session queued has been sent. */
@@ -138,6 +143,11 @@ export class CallSession {
       return;
     }
     if (this.isClosed()) return;
+    this.record = this.deps.recorder.open({
+      tenantId: config.tenantId,
+      callId,
+      streamSid: start.streamSid,
+    });
 
     const model = config.model ?? this.deps.defaultModel;
     let connection: ModelConnection;
@@ -183,6 +193,7 @@ export class CallSession {
       hangUp: (reason) => this.hangUp(reason),
       failCall: (reason, detail) => this.failCall(reason, detail),
       hasHungUp: () => this.hungUp,
+      reportState: (state) => this.record?.setState(state),
     });
     this.conversation.start();
     this.logger.info({ agentVersionId: config.agentVersionId }, 'media session live');
@@ -215,6 +226,7 @@ export class CallSession {
   private hangUp(reason: string, detail?: string): void {
     if (this.hungUp || !this.callId) return;
     this.hungUp = true;
+    this.record?.ending(reason);
     this.conversation?.stop();
     this.deps.control
       .requestHangUp(this.callId, reason, detail)
@@ -264,6 +276,7 @@ export class CallSession {
     this.keypad.flush();
     this.model?.close();
     this.conversation?.finish();
+    this.record?.end(reason);
 
     const { callId, streamSid } = this;
     if (wasStarted && callId && streamSid) {

@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { publicOperations } from '../../api/openapi/documents.js';
 import { openApiPath } from '../../api/openapi/operation.js';
+import { heartbeatBridgeInstance } from '../../db/bridge-instances.js';
 import { insertDelivery } from '../../db/notifications.js';
+import { saveVoiceSession } from '../../db/voice-sessions.js';
 import { startApiHarness, type ApiHarness } from '../support/api-harness.js';
 import {
   admin,
@@ -37,6 +39,7 @@ let theirs: {
   taskId: string;
   queuedTaskId: string;
   deliveryId: string;
+  voiceSessionId: string;
 };
 let ownAgentKey: string;
 const OWN_NUMBER = '+15005550601';
@@ -114,6 +117,24 @@ before(async () => {
     event: 'voice.call.completed',
     body: JSON.stringify({ id: deliveryId, data: { to: THEIR_NUMBER } }),
   });
+  // Their call's media stream, as a bridge instance records it.
+  const voiceSessionId = 'vs_theirs_cross_tenant';
+  await heartbeatBridgeInstance(harness.db, {
+    id: 'brg_cross_tenant',
+    streamUrl: 'wss://bridge.example.com/media-stream',
+    heartbeatMs: 60_000,
+    staleAfterMs: 180_000,
+  });
+  await saveVoiceSession(harness.db, {
+    id: voiceSessionId,
+    tenantId: other.tenant.id,
+    callId: call.call_id,
+    streamSid: 'MZ0badc0de11112222333344445555aaaa',
+    bridgeInstanceId: 'brg_cross_tenant',
+    state: 'listening',
+    stateChangedAt: new Date(),
+    startedAt: new Date(),
+  });
   theirs = {
     callId: call.call_id,
     workflowId: call.workflow_id,
@@ -124,6 +145,7 @@ before(async () => {
     taskId: task.id,
     queuedTaskId: queuedTask.id,
     deliveryId,
+    voiceSessionId,
   };
 });
 after(() => harness.stop());
@@ -182,6 +204,9 @@ function foreignInputs(): Record<string, Foreign[]> {
     listNotificationDeliveries: [],
     getNotificationDelivery: [delivery],
     retryNotificationDelivery: [delivery],
+    listVoiceSessions: [],
+    listActiveVoiceSessions: [],
+    getVoiceSession: [{ params: { id: theirs.voiceSessionId } }],
   };
 }
 
