@@ -47,7 +47,18 @@ export interface CallGateway {
   ): Promise<{ workflowId: string }>;
 }
 
-export function createCallGateway(connect: () => Promise<Client>, taskQueue: string): CallGateway {
+/**
+ * How long one request to Temporal may take, its retries included. The SDK retries an
+ * unreachable server for about 15 s, as long as Twilio waits for a webhook: an inbound
+ * caller must hear the polite answer well before that.
+ */
+export const DEFAULT_TEMPORAL_REQUEST_TIMEOUT_MS = 5_000;
+
+export function createCallGateway(
+  connect: () => Promise<Client>,
+  taskQueue: string,
+  requestTimeoutMs = DEFAULT_TEMPORAL_REQUEST_TIMEOUT_MS,
+): CallGateway {
   let client: Promise<Client> | undefined;
 
   async function withClient<T>(work: (c: Client) => Promise<T>): Promise<T> {
@@ -60,7 +71,9 @@ export function createCallGateway(connect: () => Promise<Client>, taskQueue: str
       throw new DependencyUnavailableError('temporal', { cause: error });
     }
     try {
-      return await work(connected);
+      return await connected.connection.withDeadline(Date.now() + requestTimeoutMs, () =>
+        work(connected),
+      );
     } catch (error) {
       if (isUnavailable(error)) throw new DependencyUnavailableError('temporal', { cause: error });
       throw error;

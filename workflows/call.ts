@@ -52,17 +52,9 @@ import {
   type TranscriptTurn,
   type ToolInvocation,
 } from './types.js';
+import { RECORD_WRITE_OPTIONS } from './record-writes.js';
 
-const store = withSummaries(
-  proxyActivities<CallActivities>({
-    startToCloseTimeout: '10 seconds',
-    retry: {
-      initialInterval: '500 milliseconds',
-      backoffCoefficient: 2,
-      maximumInterval: '30 seconds',
-    },
-  }),
-);
+const store = withSummaries(proxyActivities<CallActivities>(RECORD_WRITE_OPTIONS));
 
 const telephony = withSummaries(
   proxyActivities<CallActivities>({
@@ -75,9 +67,11 @@ const telephony = withSummaries(
   }),
 );
 
+// The judge may take a minute; the activity heartbeats, so a dead worker is noticed in seconds.
 const grading = withSummaries(
   proxyActivities<CallActivities>({
     startToCloseTimeout: '2 minutes',
+    heartbeatTimeout: '10 seconds',
     retry: { initialInterval: '2 seconds', maximumAttempts: 4 },
   }),
 );
@@ -413,6 +407,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
   await flushing;
   await condition(allHandlersFinished, HANDLERS_SETTLE_MS);
   await timeline.settled();
+  await tools.recordsWritten();
 
   // Wrap-up: the record, then the evaluation (which never blocks the record).
   phase = 'wrap-up';

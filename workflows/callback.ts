@@ -19,17 +19,9 @@ import { withSummaries } from './activity-summaries.js';
 import { callStartOptions } from './call-start.js';
 import { emitTenantEvent } from './tenant-events.js';
 import type { CallSummary, CallWorkflowInput } from './types.js';
+import { RECORD_WRITE_OPTIONS } from './record-writes.js';
 
-const store = withSummaries(
-  proxyActivities<CallActivities>({
-    startToCloseTimeout: '10 seconds',
-    retry: {
-      initialInterval: '500 milliseconds',
-      backoffCoefficient: 2,
-      maximumInterval: '30 seconds',
-    },
-  }),
-);
+const store = withSummaries(proxyActivities<CallActivities>(RECORD_WRITE_OPTIONS));
 
 export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<CallbackOutcome> {
   let stopped: 'completed' | 'canceled' | undefined;

@@ -18,13 +18,9 @@ import type {
   ToolResult,
   TranscriptTurn,
 } from './types.js';
+import { RECORD_WRITE_OPTIONS } from './record-writes.js';
 
-const store = withSummaries(
-  proxyActivities<CallActivities>({
-    startToCloseTimeout: '10 seconds',
-    retry: { initialInterval: '500 milliseconds', maximumInterval: '30 seconds' },
-  }),
-);
+const store = withSummaries(proxyActivities<CallActivities>(RECORD_WRITE_OPTIONS));
 
 const ASKS_FOR_HUMAN = /\b(human|person|operator|representative|real agent|someone real)\b/i;
 const IDENTITY_TOOL = 'verify_identity';

@@ -27,6 +27,7 @@ import {
 import { ESCALATED, TENANT_ID, WORKFLOW_KIND } from './search-attributes.js';
 import { emitTenantEvent } from './tenant-events.js';
 import type { CallStatus } from './types.js';
+import { RECORD_WRITE_OPTIONS } from './record-writes.js';
 
 const telephony = withSummaries(
   proxyActivities<CallActivities>({
@@ -35,12 +36,7 @@ const telephony = withSummaries(
   }),
 );
 
-const store = withSummaries(
-  proxyActivities<CallActivities>({
-    startToCloseTimeout: '10 seconds',
-    retry: { initialInterval: '500 milliseconds', maximumInterval: '30 seconds' },
-  }),
-);
+const store = withSummaries(proxyActivities<CallActivities>(RECORD_WRITE_OPTIONS));
 
 /** How long an operator's phone rings before the handoff counts as unanswered. */
 export const OPERATOR_RING_TIMEOUT_SEC = 20;

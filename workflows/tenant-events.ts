@@ -10,13 +10,9 @@ import { withSummaries } from './activity-summaries.js';
 import { notificationWorkflowId } from './ids.js';
 import type { TenantEventName } from './notification-types.js';
 import { TENANT_ID, WORKFLOW_KIND } from './search-attributes.js';
+import { RECORD_WRITE_OPTIONS } from './record-writes.js';
 
-const store = withSummaries(
-  proxyActivities<CallActivities>({
-    startToCloseTimeout: '10 seconds',
-    retry: { initialInterval: '500 milliseconds', maximumInterval: '30 seconds' },
-  }),
-);
+const store = withSummaries(proxyActivities<CallActivities>(RECORD_WRITE_OPTIONS));
 
 /** Answers the event id, or null when the tenant has no webhook endpoint. */
 export async function emitTenantEvent(
