@@ -17,6 +17,7 @@ import { buildApiDocuments } from './openapi/documents.js';
 import { createRequestLimits, limitRequestsPerAddress } from './rate-limits.js';
 import { twilioAuthTokens } from './twilio/account-tokens.js';
 import { twilioRouter } from './twilio/router.js';
+import { voiceSessionOperations } from './voice-sessions/operations.js';
 
 export interface ApiDependencies {
   config: Config;
@@ -76,7 +77,7 @@ export function createApp(deps: ApiDependencies): Express {
   return app;
 }
 
-/** Operator queues, callback tasks and event webhooks, mounted from their descriptions. */
+/** Operator queues, callback tasks, event webhooks and voice sessions, mounted from their descriptions. */
 function operatorRouter(
   deps: ApiDependencies,
   secrets: ReturnType<typeof secretBoxFromConfig>,
@@ -91,7 +92,7 @@ function operatorRouter(
       temporalUiUrl: deps.config.temporal.uiUrl,
       namespace: deps.config.temporal.namespace,
     },
-    [...operatorOperations, ...notificationOperations],
+    [...operatorOperations, ...notificationOperations, ...voiceSessionOperations],
   );
   return router;
 }

@@ -25,10 +25,18 @@ const db = openDatabase(
   },
   logger,
 );
-const calls = createCallGateway(() => connectClient(config), config.temporal.taskQueue);
-const server = createApp({ config, db, calls, logger }).listen(config.api.port, () => {
-  logger.info({ port: config.api.port, publicUrl: config.api.publicUrl }, 'api listening');
-});
+const calls = createCallGateway(
+  () => connectClient(config),
+  config.temporal.taskQueue,
+  config.temporal.requestTimeoutMs,
+);
+const server = createApp({ config, db, calls, logger }).listen(
+  config.api.port,
+  config.listenHost,
+  () => {
+    logger.info({ port: config.api.port, publicUrl: config.api.publicUrl }, 'api listening');
+  },
+);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

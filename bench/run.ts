@@ -21,6 +21,7 @@ import OpenAI from 'openai';
 import { createLogger } from '../lib/logger.js';
 import { createModelConnector } from '../media/model-connection.js';
 import { createMediaServer } from '../media/server.js';
+import { createSessionRecorder } from '../media/session-recorder.js';
 import { freePort } from '../scripts/stack.js';
 import { ensureSimulatorCertificate } from '../simulators/tls.js';
 import { createInstantCallControl } from './instant-call-control.js';
@@ -60,6 +61,10 @@ const models = plainModel
       5_000,
     );
 
+/** Session state writes the recorder asks for, to show what PostgreSQL would be sent. */
+let sessionWrites = 0;
+const sessionWriteRates: string[] = [];
+
 const mediaPort = await freePort();
 const streamUrl = `ws://127.0.0.1:${mediaPort}/media-stream`;
 const media = createMediaServer({
@@ -70,6 +75,17 @@ const media = createMediaServer({
   defaultModel: 'gpt-realtime',
   streamTokenSecret,
   logger: createLogger('silent'),
+  // The bench measures the bridge, not PostgreSQL: session states are coalesced as in the
+  // product, then written nowhere.
+  recorder: createSessionRecorder({
+    store: {
+      save: async () => {
+        sessionWrites += 1;
+      },
+    },
+    bridgeInstanceId: 'brg_bench',
+    logger: createLogger('silent'),
+  }),
 });
 await new Promise<void>((done) => media.server.listen(mediaPort, '127.0.0.1', () => done()));
 
@@ -91,11 +107,14 @@ for (const calls of concurrencies) {
   const cpuStart = process.cpuUsage();
   const loopStart = performance.eventLoopUtilization();
   const startedAt = performance.now();
+  const writesAtStart = sessionWrites;
   const result = await inbox.next('result');
   const cpu = process.cpuUsage(cpuStart);
   const loop = performance.eventLoopUtilization(loopStart);
   const elapsedMs = performance.now() - startedAt;
   const memory = process.memoryUsage();
+  const writesPerCallSecond = (sessionWrites - writesAtStart) / calls / (elapsedMs / 1_000);
+  sessionWriteRates.push(`${calls}: ${writesPerCallSecond.toFixed(2)}`);
 
   rows.push({
     calls,
@@ -118,6 +137,10 @@ printReport(rows, {
   loadBefore,
   loadAfter: loadavg(),
 });
+process.stdout.write(
+  `Voice session state writes per call per second (coalesced; the bench writes them nowhere): ` +
+    `${sessionWriteRates.join(', ')}.\n`,
+);
 peers.disconnect();
 await media.close();
 process.exit(0);

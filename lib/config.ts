@@ -17,12 +17,15 @@ const environmentSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
+  /** The interface the api and the media bridge listen on; every interface by default. */
+  LISTEN_HOST: z.string().trim().min(1).default('0.0.0.0'),
   API_PORT: port.default(3000),
   MEDIA_PORT: port.default(3001),
   PUBLIC_URL: httpUrl.default('http://localhost:3000'),
   MEDIA_STREAM_URL: socketUrl.default('ws://localhost:3001/media-stream'),
   STREAM_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters'),
   API_REQUESTS_PER_MINUTE_PER_ADDRESS: z.coerce.number().int().min(1).default(1_200),
+  BRIDGE_HEARTBEAT_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
 
   DATABASE_URL: optionalText.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
   EMBEDDED_DB_DIR: z.string().default('.data/postgres'),
@@ -35,6 +38,7 @@ const environmentSchema = z.object({
   TEMPORAL_TASK_QUEUE: z.string().default('voice-calls'),
   TEMPORAL_UI_URL: httpUrl.default('http://localhost:8233'),
   TEMPORAL_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(3_000),
+  TEMPORAL_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
   WORKFLOW_BUNDLE_PATH: optionalText,
 
   TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-f]{32}$/, 'must look like AC followed by 32 hex'),
@@ -56,8 +60,15 @@ export type Environment = z.input<typeof environmentSchema>;
 export interface Config {
   env: 'development' | 'test' | 'production';
   logLevel: string;
+  listenHost: string;
   api: { port: number; publicUrl: string; requestsPerMinutePerAddress: number };
-  media: { port: number; streamUrl: string; streamTokenSecret: string };
+  media: {
+    port: number;
+    streamUrl: string;
+    streamTokenSecret: string;
+    /** How often the bridge instance heartbeats its registry row. */
+    heartbeatMs: number;
+  };
   database: {
     url?: string;
     embeddedDirectory: string;
@@ -71,6 +82,8 @@ export interface Config {
     taskQueue: string;
     uiUrl: string;
     connectTimeoutMs: number;
+    /** One request from the api (start a call, signal it), its retries included. */
+    requestTimeoutMs: number;
     workflowBundlePath?: string;
   };
   twilio: { accountSid: string; authToken: string; apiBaseUrl?: string };
@@ -104,6 +117,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   return {
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
+    listenHost: e.LISTEN_HOST,
     api: {
       port: e.API_PORT,
       publicUrl: e.PUBLIC_URL,
@@ -113,6 +127,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       port: e.MEDIA_PORT,
       streamUrl: e.MEDIA_STREAM_URL,
       streamTokenSecret: e.STREAM_TOKEN_SECRET,
+      heartbeatMs: e.BRIDGE_HEARTBEAT_MS,
     },
     database: {
       url: e.DATABASE_URL,
@@ -127,6 +142,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       uiUrl: e.TEMPORAL_UI_URL,
       connectTimeoutMs: e.TEMPORAL_CONNECT_TIMEOUT_MS,
+      requestTimeoutMs: e.TEMPORAL_REQUEST_TIMEOUT_MS,
       workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
     },
     twilio: {

@@ -13,7 +13,9 @@ export type IdPrefix =
   | 'cred'
   | 'evt'
   | 'cbt'
-  | 'queue';
+  | 'queue'
+  | 'brg'
+  | 'vs';
 
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${randomBytes(12).toString('base64url')}`;

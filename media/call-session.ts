@@ -15,6 +15,7 @@ import { Conversation } from './conversation.js';
 import { KeypadCollector } from './keypad.js';
 import type { ModelConnection, ModelConnector } from './model-connection.js';
 import { RETIRED_SHAPE_CLOSE, RETIRED_SHAPE_CODE } from './model-events.js';
+import type { RecordedSession, SessionRecorder } from './session-recorder.js';
 import { sessionUpdateFor } from './session-update.js';
 import { parseTwilioMessage, type TwilioMessage } from './twilio-messages.js';
 import { WorkflowDeliveries } from './workflow-deliveries.js';
@@ -25,6 +26,8 @@ export interface CallSessionDependencies {
   defaultModel: string;
   streamTokenSecret: string;
   logger: Logger;
+  /** Keeps the stream's voice session row (state, end) up to date. */
+  recorder: SessionRecorder;
 }
 
 /** Caller audio held while the model connection opens (20 ms frames: two seconds). */
@@ -54,6 +57,7 @@ export class CallSession {
   /** Turns, keypad entries and the stream's end, in order, batched and retried (C13). */
   private deliveries: WorkflowDeliveries | undefined;
   private framesDroppedBeforeStart = 0;
+  private record: RecordedSession | undefined;
 
   constructor(
     private readonly twilio: WebSocket,
@@ -74,6 +78,7 @@ export class CallSession {
   /** The Twilio socket closed, with or without a `stop`. */
   handleTwilioClosed(): void {
     this.finish('twilio_socket_closed');
+    this.record?.end('twilio_socket_closed');
   }
 
   /** Settles when everything this session had for the workflow is delivered or dropped. */
@@ -141,6 +146,11 @@ export class CallSession {
       return;
     }
     if (this.isClosed()) return;
+    this.record = this.deps.recorder.open({
+      tenantId: config.tenantId,
+      callId,
+      streamSid: start.streamSid,
+    });
 
     const model = config.model ?? this.deps.defaultModel;
     let connection: ModelConnection;
@@ -186,6 +196,7 @@ export class CallSession {
       hangUp: (reason) => this.hangUp(reason),
       failCall: (reason, detail) => this.failCall(reason, detail),
       hasHungUp: () => this.hungUp,
+      reportState: (state) => this.record?.setState(state),
     });
     this.conversation.start();
     this.logger.info({ agentVersionId: config.agentVersionId }, 'media session live');
@@ -213,6 +224,7 @@ export class CallSession {
   private hangUp(reason: string, detail?: string): void {
     if (this.hungUp || !this.callId) return;
     this.hungUp = true;
+    this.record?.ending(reason);
     this.conversation?.stop();
     this.deps.control
       .requestHangUp(this.callId, reason, detail)
@@ -255,6 +267,7 @@ export class CallSession {
     this.keypad.flush();
     this.model?.close();
     this.conversation?.finish();
+    this.record?.end(reason);
 
     const { streamSid } = this;
     if (wasStarted && streamSid) this.deliveries?.endStream({ streamSid, reason });

@@ -16,6 +16,7 @@ import type {
 import { AgentTranscript } from './agent-transcript.js';
 import type { CallControl } from './call-control.js';
 import { ConversationGuards } from './conversation-guards.js';
+import { ConversationStateTracker, type ConversationState } from './conversation-state.js';
 import { dtmfAudio } from './dtmf-tones.js';
 import { LastWords } from './last-words.js';
 import {
@@ -56,6 +57,8 @@ export interface ConversationHost {
   /** The model failed or drifted: the call ends with the fallback message. */
   failCall(reason: string, detail: string): void;
   hasHungUp(): boolean;
+  /** What the call is doing now (greeting, listening, ...); called often, mostly unchanged. */
+  reportState(state: ConversationState): void;
 }
 
 export class Conversation {
@@ -67,6 +70,8 @@ export class Conversation {
   private readonly pendingHangUp = new PendingHangUp((reason) => this.host.hangUp(reason));
   private readonly guards: ConversationGuards;
   private readonly tools: ToolRelay;
+  private readonly state: ConversationStateTracker;
+  private transferring = false;
   private responseActive = false;
   private responseOwed = false;
   private responseAudioBytes = 0;
@@ -80,6 +85,7 @@ export class Conversation {
     private readonly config: MediaSessionConfig,
     private readonly host: ConversationHost,
   ) {
+    this.state = new ConversationStateTracker(config.greeting !== undefined);
     this.guards = new ConversationGuards(config, {
       isWaitingForCaller: () => this.isWaitingForCaller(),
       promptCaller: (words) =>
@@ -92,11 +98,12 @@ export class Conversation {
       control: host.control,
       logger: host.logger,
       sendToModel: (event) => this.host.sendToModel(event),
-      onResult: (result, interrupted) => this.actOnToolResult(result, interrupted),
+      onResult: (result, interrupted, name) => this.actOnToolResult(result, interrupted, name),
       interruptions: () => this.interruptions,
       onRunsChanged: () => {
         this.createOwedResponse();
         this.guards.review();
+        this.reviewState();
       },
     });
   }
@@ -106,16 +113,18 @@ export class Conversation {
     // The greeting is asked for only now: nothing can reach Twilio before `start` (C06).
     if (this.config.greeting) this.host.sendToModel(greetingRequest(this.config.greeting));
     this.guards.start();
+    this.reviewState();
   }
 
   handleModelEvent(raw: unknown): void {
     const delta = asAudioDelta(raw);
     if (delta) {
       this.relayAgentAudio(delta.item_id, delta.delta);
-      return;
+    } else {
+      const event = parseModelEvent(raw) ?? this.parseRetiredEvent(raw);
+      if (event) this.dispatchModel(event);
     }
-    const event = parseModelEvent(raw) ?? this.parseRetiredEvent(raw);
-    if (event) this.dispatchModel(event);
+    this.reviewState();
   }
 
   acknowledgeMark(name: string): void {
@@ -124,6 +133,7 @@ export class Conversation {
     this.transcript.emitWhenHeard(played.itemId);
     this.hangUpIfPlayed();
     this.guards.review();
+    this.reviewState();
   }
 
   /** A key press interrupts the agent, as it does an IVR prompt. */
@@ -131,6 +141,7 @@ export class Conversation {
     this.guards.callerActive();
     this.bargeIn();
     this.guards.review();
+    this.reviewState();
   }
 
   /** A whole keypad entry: the model hears it (masked if it may be a PIN) and answers. */
@@ -306,7 +317,9 @@ export class Conversation {
   }
 
   /** What the agent does once a tool's output is with the model. */
-  private actOnToolResult(result: ToolResult, interrupted: boolean): void {
+  private actOnToolResult(result: ToolResult, interrupted: boolean, name: string): void {
+    // The workflow hands the caller on once it sees this result.
+    if (name === 'transfer_to_human' && result.status === 'succeeded') this.transferring = true;
     if (result.action === 'hang_up') {
       // The caller spoke over the goodbye before end_call came back: they are not done (C08).
       if (interrupted) this.host.logger.info('goodbye interrupted: hang-up cancelled');
@@ -384,6 +397,18 @@ export class Conversation {
     const reason = this.pendingHangUp.reason;
     if (reason && !this.responseActive && !this.playback.hasUnplayedAudio())
       this.host.hangUp(reason);
+  }
+
+  private reviewState(): void {
+    this.host.reportState(
+      this.state.next({
+        agentAudioUnplayed: this.playback.hasUnplayedAudio(),
+        callerSpeaking: this.callerSpeaking,
+        toolsInFlight: this.tools.inFlight,
+        transferring: this.transferring,
+        ending: !!this.pendingHangUp.reason || this.lastWords.active || this.host.hasHungUp(),
+      }),
+    );
   }
 
   private sendMark(name: string): void {

@@ -43,6 +43,7 @@ export function createMediaServer(options: MediaServerOptions): MediaServer {
   const streamUrl = new URL(options.streamUrl);
   const streamOrigin = `${streamUrl.protocol}//${streamUrl.host}`;
   const sessions = new Set<CallSession>();
+  let allSessionsClosed: (() => void) | undefined;
   const sockets = new WebSocketServer({
     noServer: true,
     maxPayload: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
@@ -89,6 +90,7 @@ export function createMediaServer(options: MediaServerOptions): MediaServer {
       twilio.on('close', () => {
         session.handleTwilioClosed();
         sessions.delete(session);
+        if (sessions.size === 0) allSessionsClosed?.();
       });
     });
   });
@@ -96,12 +98,19 @@ export function createMediaServer(options: MediaServerOptions): MediaServer {
   return {
     server,
     sessions,
-    close: () =>
-      new Promise((resolve) => {
+    // Settles once the server is closed and every session has seen its socket close (and ended).
+    close: async () => {
+      const sessionsClosed = new Promise<void>((resolve) => {
+        allSessionsClosed = resolve;
+        if (sessions.size === 0) resolve();
+      });
+      await new Promise<void>((resolve) => {
         for (const client of sockets.clients) client.terminate();
         sockets.close();
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      });
+      await sessionsClosed;
+    },
   };
 }

@@ -17,7 +17,7 @@ export interface ToolRelayHost {
    * The output was handed to the model: act on the result (hang up, key digits, answer).
    * `interrupted` says whether the caller cut the agent off while the tool ran.
    */
-  onResult(result: ToolResult, interrupted: boolean): void;
+  onResult(result: ToolResult, interrupted: boolean, name: string): void;
   /** How many times the caller has cut the agent off so far. */
   interruptions(): number;
   /** A run started or ended. */
@@ -52,7 +52,7 @@ export class ToolRelay {
         this.running -= 1;
         const output = { type: 'function_call_output', call_id: toolCallId, output: result.output };
         if (this.host.sendToModel({ type: 'conversation.item.create', item: output })) {
-          this.host.onResult(result, this.host.interruptions() !== interruptionsBefore);
+          this.host.onResult(result, this.host.interruptions() !== interruptionsBefore, name);
         }
         this.host.onRunsChanged();
       })

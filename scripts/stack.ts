@@ -22,6 +22,7 @@ import { loadConfig, type Config } from '../lib/config.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import { createSecretBox, masterKeyId } from '../lib/secret-box.js';
 import { connectClient, connectWorker, installTemporalLogging } from '../lib/temporal.js';
+import { startBridgeInstance, type BridgeInstance } from '../media/bridge-instance.js';
 import { createCallControl } from '../media/call-control.js';
 import { createModelConnector } from '../media/model-connection.js';
 import { createMediaServer, type MediaServer } from '../media/server.js';
@@ -69,6 +70,8 @@ export interface StackOptions {
   twilioAuthToken?: string;
   publicUrl?: string;
   mediaStreamUrl?: string;
+  /** BRIDGE_HEARTBEAT_MS of the bridge (and of the configuration given to tests). */
+  bridgeHeartbeatMs?: number;
 }
 
 export interface Stack {
@@ -84,6 +87,8 @@ export interface Stack {
   tenantBackend: TenantBackend;
   tenant: SeededTenant;
   media: MediaServer;
+  /** The in-process bridge's registry row and session recorder. */
+  bridge: BridgeInstance;
   worker: Worker;
   logger: Logger;
   stop(): Promise<void>;
@@ -247,6 +252,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       OPENAI_BASE_URL: model.baseUrl,
       SECRETS_MASTER_KEY: randomBytes(32).toString('hex'),
       ADMIN_API_KEY: options.adminApiKey,
+      BRIDGE_HEARTBEAT_MS:
+        options.bridgeHeartbeatMs === undefined ? undefined : String(options.bridgeHeartbeatMs),
     });
     const logger = options.logger ?? createLogger(config.logLevel);
     installTemporalLoggingOnce(logger);
@@ -291,10 +298,22 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       await running;
     });
 
-    const calls = createCallGateway(() => Promise.resolve(client), config.temporal.taskQueue);
+    const calls = createCallGateway(
+      () => Promise.resolve(client),
+      config.temporal.taskQueue,
+      config.temporal.requestTimeoutMs,
+    );
     apiHttp.on('request', createApp({ config, db, calls, logger }));
 
+    const bridge = await startBridgeInstance({
+      db,
+      streamUrl: config.media.streamUrl,
+      heartbeatMs: config.media.heartbeatMs,
+      logger,
+    });
+    cleanups.push(() => bridge.stop());
     const media = createMediaServer({
+      recorder: bridge.recorder,
       streamUrl: config.media.streamUrl,
       authToken: () => config.twilio.authToken,
       control: createCallControl(client),
@@ -318,6 +337,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       tenantBackend,
       tenant,
       media,
+      bridge,
       worker,
       logger,
       stop: stopAll,

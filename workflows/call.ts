@@ -30,6 +30,8 @@ import {
   twilioStatusSignal,
   type CallStateView,
 } from './messages.js';
+import { withSummaries } from './activity-summaries.js';
+import { createCallTimeline } from './call-timeline.js';
 import { mediaSessionConfig } from './media-session.js';
 import {
   callOutcome,
@@ -57,44 +59,46 @@ import {
   type TranscriptTurn,
   type ToolInvocation,
 } from './types.js';
+import { RECORD_WRITE_OPTIONS } from './record-writes.js';
 
-const store = proxyActivities<CallActivities>({
-  startToCloseTimeout: '10 seconds',
-  retry: {
-    initialInterval: '500 milliseconds',
-    backoffCoefficient: 2,
-    maximumInterval: '30 seconds',
-  },
-});
+const store = withSummaries(proxyActivities<CallActivities>(RECORD_WRITE_OPTIONS));
 
-const telephony = proxyActivities<CallActivities>({
-  startToCloseTimeout: '15 seconds',
-  retry: {
-    initialInterval: '1 second',
-    maximumAttempts: 5,
-    nonRetryableErrorTypes: ['TelephonyRejected'],
-  },
-});
+const telephony = withSummaries(
+  proxyActivities<CallActivities>({
+    startToCloseTimeout: '15 seconds',
+    retry: {
+      initialInterval: '1 second',
+      maximumAttempts: 5,
+      nonRetryableErrorTypes: ['TelephonyRejected'],
+    },
+  }),
+);
 
 /** Turns are saved in the workflow task they arrive in: a local activity is one history event. */
-const transcripts = proxyLocalActivities<CallActivities>({
-  startToCloseTimeout: '10 seconds',
-  retry: {
-    initialInterval: '500 milliseconds',
-    backoffCoefficient: 2,
-    maximumInterval: '30 seconds',
-  },
-});
+const transcripts = withSummaries(
+  proxyLocalActivities<CallActivities>({
+    startToCloseTimeout: '10 seconds',
+    retry: {
+      initialInterval: '500 milliseconds',
+      backoffCoefficient: 2,
+      maximumInterval: '10 seconds',
+    },
+  }),
+);
 /**
  * One insert. Large, so that a backlog (a flood of turns, a workflow task replayed after a worker
  * restart) is saved in one go: every save holds its workflow task open a little longer.
  */
 const MAX_TURNS_PER_SAVE = 1_000;
 
-const grading = proxyActivities<CallActivities>({
-  startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '2 seconds', maximumAttempts: 4 },
-});
+// The judge may take a minute; the activity heartbeats, so a dead worker is noticed in seconds.
+const grading = withSummaries(
+  proxyActivities<CallActivities>({
+    startToCloseTimeout: '2 minutes',
+    heartbeatTimeout: '10 seconds',
+    retry: { initialInterval: '2 seconds', maximumAttempts: 4 },
+  }),
+);
 
 /** How long Twilio may take to report a final status after we hang up (a message included). */
 const HANG_UP_SETTLE_MS = 30_000;
@@ -137,6 +141,10 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
   const tenantEventsEmitted = new Set<TenantEventName>(carried?.tenantEventsEmitted);
 
   const ids = { callId: input.callId, tenantId: input.tenantId };
+  // Calls started before the timeline recorded ringing, the answer and the media stream replay
+  // without those records.
+  const recordsTimeline = carried ? carried.patches.callTimeline : patched('call-timeline');
+  const timeline = createCallTimeline(ids);
   const tools = createToolRunner({
     ...ids,
     getVersion: () => version,
@@ -170,6 +178,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
     if (STATUS_RANK[next] <= STATUS_RANK[status]) return false;
     status = next;
     upsertSearchAttributes([{ key: CALL_STATUS, value: status }]);
+    if (recordsTimeline) timeline.noteStatus(status, answeredBy);
     return true;
   }
 
@@ -254,6 +263,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
       streamSid = claimed;
       // Twilio only opens a stream on a live call: an inbound call is in progress from here.
       moveStatus('in-progress');
+      if (recordsTimeline) timeline.noteMediaStream(claimed);
       return mediaSessionConfig(ids, resolved, {
         greeting: input.greeting,
         endsAtMs: conversationDeadline(resolved),
@@ -333,6 +343,8 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
   if (!carried && input.direction === 'outbound') {
     phase = 'dialing';
     moveStatus('dialing');
+    // Dialed is when we asked, so it precedes whatever Twilio reports back.
+    const dialedAt = new Date().toISOString();
     try {
       const placed = await telephony.placeCall({
         ...ids,
@@ -344,7 +356,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
       await store.recordCallProgress({
         ...ids,
         callSid: placed.callSid,
-        event: { type: 'dialed', detail: {} },
+        event: { type: 'dialed', detail: {}, occurredAt: dialedAt },
       });
     } catch (error) {
       moveStatus('failed');
@@ -365,7 +377,11 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
       ...ids,
       status,
       answeredBy,
-      event: { type: 'answered', detail: answeredBy ? { answeredBy } : {} },
+      event: {
+        type: 'answered',
+        detail: answeredBy ? { answeredBy } : {},
+        occurredAt: timeline.answeredAt(),
+      },
     });
     if (emitsTenantEvents) {
       await emitTenantEvent(input.tenantId, 'voice.call.started', {
@@ -444,6 +460,8 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
   if (!streamClosed) streamSid = undefined; // the bridge is gone; nothing more will arrive
   await flushing;
   await condition(allHandlersFinished, HANDLERS_SETTLE_MS);
+  await timeline.settled();
+  await tools.recordsWritten();
 
   // Wrap-up: the record, then the evaluation (which never blocks the record).
   phase = 'wrap-up';
@@ -451,7 +469,14 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
     hangUpReason ??
     (handoffOutcome ? `handoff_${handoffOutcome}` : isAnswered() ? 'caller_hung_up' : status);
   const outcome = callOutcome(status, answeredBy, endReason);
-  await store.finalizeCall({ ...ids, status, outcome, durationSec, endReason });
+  await store.finalizeCall({
+    ...ids,
+    status,
+    outcome,
+    durationSec,
+    endReason,
+    endedAt: timeline.endedAt(),
+  });
   if (emitsTenantEvents) {
     await emitTenantEvent(input.tenantId, 'voice.call.completed', {
       call_id: input.callId,
@@ -553,7 +578,12 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
         () => (timedOut = true),
         () => undefined,
       );
-    const readyToContinue = () => historyIsFull(input.limits) && allHandlersFinished();
+    // Records that handlers started (timeline entries, tool records) land in this run first.
+    const readyToContinue = () =>
+      historyIsFull(input.limits) &&
+      allHandlersFinished() &&
+      timeline.isSettled() &&
+      !tools.hasRecordsInFlight();
 
     for (;;) {
       await condition(
@@ -590,7 +620,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
       tools: tools.state(),
       escalation: escalation.state(),
       tenantEventsEmitted: [...tenantEventsEmitted],
-      patches: { tenantEvents: emitsTenantEvents },
+      patches: { tenantEvents: emitsTenantEvents, callTimeline: recordsTimeline },
     };
   }
 

@@ -39,7 +39,7 @@ export interface CallContinuation {
   escalation: EscalationState;
   tenantEventsEmitted: TenantEventName[];
   /** Decisions the first run took with patched(); a later run must not take them again. */
-  patches: { tenantEvents: boolean };
+  patches: { tenantEvents: boolean; callTimeline: boolean };
 }
 
 /**

@@ -39,8 +39,10 @@ export async function continueCall(
     historyLength: info.historyLength,
     historySizeBytes: info.historySize,
   });
+  // The new run keeps what operators filter and read by in the Temporal UI.
   const next = makeContinueAsNewFunc<(input: CallWorkflowInput) => Promise<CallSummary>>({
     typedSearchAttributes: info.typedSearchAttributes,
+    memo: info.memo,
   });
   return next({ ...input, continuation });
 }

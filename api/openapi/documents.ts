@@ -9,6 +9,7 @@ import { adminOperations } from '../admin/operations.js';
 import { callOperations } from '../calls/openapi.js';
 import { notificationOperations } from '../notifications/operations.js';
 import { operatorOperations } from '../operator/operations.js';
+import { voiceSessionOperations } from '../voice-sessions/operations.js';
 import { registerOperation, type OperationDescription } from './operation.js';
 
 export const PUBLIC_BASE_PATH = '/api/v1';
@@ -30,6 +31,7 @@ export const publicOperations: OperationDescription[] = [
   ...callOperations,
   ...operatorOperations,
   ...notificationOperations,
+  ...voiceSessionOperations,
 ];
 
 function generate(

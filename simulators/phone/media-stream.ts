@@ -8,12 +8,11 @@ import type { Logger } from 'pino';
 import WebSocket, { type RawData } from 'ws';
 import { FRAME_MS } from '../audio.js';
 import { msSinceCreated } from './call-record.js';
+import type { CallVoice } from './call-voice.js';
 import { DtmfDetector } from './dtmf-detector.js';
 import { FrameClock } from './frame-clock.js';
 import { createSid } from './ids.js';
-import { PartyVoice } from './party-voice.js';
 import { PlaybackQueue } from './playback-queue.js';
-import { ScriptedVoice } from './scripted-voice.js';
 import { computeTwilioSignature } from './signature.js';
 import * as messages from './stream-messages.js';
 import type { StreamVerb } from './twiml.js';
@@ -29,6 +28,8 @@ export interface MediaStreamOptions {
   authToken: string;
   verb: StreamVerb;
   party: PartyBehaviour;
+  /** The party's voice, which carries on from one stream of the call to the next. */
+  voice: CallVoice;
   logger: Logger;
   onPartyHangup: () => void;
 }
@@ -38,7 +39,7 @@ export class MediaStreamConnection {
   private readonly identity: messages.StreamIdentity;
   private readonly clock = new FrameClock();
   private readonly playback: PlaybackQueue;
-  private readonly voice: PartyVoice | ScriptedVoice;
+  private readonly voice: CallVoice;
   private socket: WebSocket | null = null;
   private sequenceNumber = 0;
   private hasHungUp = false;
@@ -53,12 +54,8 @@ export class MediaStreamConnection {
     };
     const heard = new DtmfDetector((digit) => this.record.digitsHeard.push(digit));
     this.playback = new PlaybackQueue((bytes) => heard.feed(bytes));
-    this.voice = options.party.script
-      ? new ScriptedVoice(options.party.script, this.record.utterancesPlayed, {
-          pressDigits: (digits) => this.sendDigits(digits),
-          hangUp: () => this.hangUpOnce(),
-        })
-      : new PartyVoice(options.party, this.record.utterancesPlayed);
+    this.voice = options.voice;
+    this.voice.continueOnNewStream(this.record.utterancesPlayed);
     call.streams.push(this.record);
     call.stream = this.record;
   }
@@ -136,7 +133,8 @@ export class MediaStreamConnection {
     if (this.send(message)) this.record.framesBeforeStart += 1;
   }
 
-  private hangUpOnce(): void {
+  /** The party hangs up (once, whichever stream it speaks on). */
+  hangUpOnce(): void {
     if (this.hasHungUp) return;
     this.hasHungUp = true;
     this.options.onPartyHangup();

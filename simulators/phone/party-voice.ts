@@ -33,15 +33,14 @@ export class PartyVoice {
 
   private readonly audio: Buffer;
   private readonly utterances: Utterance[];
-  private readonly startDelayMs: number;
   private readonly isPolite: boolean;
   private readonly turnGapMs: number;
   private state: PoliteState = { phase: 'waiting', nextIndex: 0, lastEndedAtStreamMs: null };
+  private startDelayMs: number;
+  private played: UtterancePlayedRecord[] = [];
+  private streams = 0;
 
-  constructor(
-    party: PartyBehaviour,
-    private readonly played: UtterancePlayedRecord[],
-  ) {
+  constructor(party: PartyBehaviour) {
     this.audio = party.audio ?? Buffer.alloc(0);
     this.startDelayMs = party.startDelayMs ?? 0;
     this.turnGapMs = party.turnGapMs ?? DEFAULT_TURN_GAP_MS;
@@ -50,6 +49,23 @@ export class PartyVoice {
     const whole = { startByte: 0, endByte: this.audio.length, startMs: 0, endMs: 0 };
     this.utterances = this.isPolite ? splitUtterances(this.audio) : [whole];
     if (this.audio.length === 0 || this.utterances.length === 0) this.state = { phase: 'done' };
+  }
+
+  continueOnNewStream(played: UtterancePlayedRecord[]): void {
+    this.played = played;
+    this.streams += 1;
+    if (this.streams === 1) return;
+
+    // The delay is before the party's first words, not before each stream's.
+    this.startDelayMs = 0;
+    if (this.state.phase === 'speaking') {
+      // Cut off mid-sentence: said again once the agent has had its say on the new stream.
+      this.state = { phase: 'waiting', nextIndex: this.state.index, lastEndedAtStreamMs: null };
+    } else if (this.state.phase === 'waiting') {
+      this.state = { ...this.state, lastEndedAtStreamMs: null };
+    } else {
+      this.audioEndedAtStreamMs = 0;
+    }
   }
 
   /** The frame whose 20 ms end at `nowStreamMs`. */

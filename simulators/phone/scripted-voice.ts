@@ -29,12 +29,23 @@ export class ScriptedVoice {
   /** Agent audio played when the previous step ended: a reply is audio played after it. */
   private playedBytesAtPreviousStep = 0;
   private speech: { audio: Buffer; offsetBytes: number } | null = null;
+  private played: UtterancePlayedRecord[] = [];
 
   constructor(
     private readonly steps: PartyStep[],
-    private readonly played: UtterancePlayedRecord[],
     private readonly actions: ScriptActions,
   ) {}
+
+  /** Stream time starts again; speech the old stream cut off is said again from its start. */
+  continueOnNewStream(played: UtterancePlayedRecord[]): void {
+    this.played = played;
+    this.previousStepEndedAtMs = 0;
+    this.playedBytesAtPreviousStep = 0;
+    if (this.audioEndedAtStreamMs !== null) this.audioEndedAtStreamMs = 0;
+    if (!this.speech) return;
+    this.speech.offsetBytes = 0;
+    this.played.push({ index: this.played.length, startedAtStreamMs: 0, endedAtStreamMs: null });
+  }
 
   /** The frame whose 20 ms end at `nowStreamMs`. */
   nextFrame(nowStreamMs: number, playback: ScriptPlaybackView): Buffer {

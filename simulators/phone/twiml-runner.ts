@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { buildCallParams } from './call-params.js';
 import { logCallEvent, msSinceCreated } from './call-record.js';
 import { performDial, type ConferenceRooms } from './dial.js';
+import { createCallVoice, type CallVoice } from './call-voice.js';
 import { MediaStreamConnection } from './media-stream.js';
 import { sendSignedRequest } from './signed-request.js';
 import { sleepUnlessAborted } from './time.js';
@@ -58,6 +59,7 @@ export class TwimlRunner {
   activeStream: MediaStreamConnection | null = null;
   private documentControl: AbortController | null = null;
   private pendingRedirect: TwimlSource | null = null;
+  private voice: CallVoice | null = null;
 
   constructor(private readonly host: TwimlRunnerHost) {}
 
@@ -200,11 +202,17 @@ export class TwimlRunner {
     verb: NonNullable<Extract<TwimlVerb, { verb: 'Connect' }>['stream']>,
     signal: AbortSignal,
   ) {
+    // One voice for the call: a later stream (after a bridge failure) hears the party go on.
+    this.voice ??= createCallVoice(this.host.party, {
+      pressDigits: (digits) => this.activeStream?.sendDigits(digits),
+      hangUp: () => this.activeStream?.hangUpOnce(),
+    });
     const stream = new MediaStreamConnection({
       call: this.host.call,
       authToken: this.host.authToken,
       verb,
       party: this.host.party,
+      voice: this.voice,
       logger: this.host.logger,
       onPartyHangup: () => this.host.endCall('party'),
     });

@@ -118,6 +118,7 @@ export class ModelSession {
       case 'input_audio_buffer.clear':
         return this.input.clear();
       case 'conversation.item.create':
+        this.noteEarlierCallerTurn(event.item);
         return this.conversation.createItem(event);
       case 'conversation.item.truncate':
         return this.conversation.truncateItem(event);
@@ -152,8 +153,18 @@ export class ModelSession {
     if (interrupt) this.activeRun?.cancel('turn_detected');
   }
 
+  /**
+   * A session opened mid-call (the bridge lost the previous one) is seeded with the conversation
+   * so far: caller messages created before any audio are the caller's earlier turns, so the
+   * scenario goes on after them, as a real model continues from the context it is given.
+   */
+  private noteEarlierCallerTurn(item: { type: string } & Record<string, unknown>): void {
+    if (item.type === 'message' && item.role === 'user' && this.record.appendedAudioBytes === 0)
+      this.record.earlierCallerTurns += 1;
+  }
+
   private handleUtterance(utterance: CommittedUtterance, source: 'vad' | 'client'): void {
-    const index = this.record.utterances.length;
+    const index = this.record.earlierCallerTurns + this.record.utterances.length;
     const transcript = this.scenario.callerLines[index] ?? '';
     this.record.utterances.push({ index, ...utterance, transcript });
     this.input.sendTranscript(utterance, transcript);

@@ -25,7 +25,7 @@ export interface ClientEventRecord {
 }
 
 export interface UtteranceRecord {
-  /** Zero-based: utterance k is transcribed as the scenario's callerLines[k]. */
+  /** Zero-based, counting earlier caller turns: utterance k is transcribed as callerLines[k]. */
   index: number;
   itemId: string;
   audioStartMs: number;
@@ -42,6 +42,8 @@ export interface SessionRecord {
   /** The merged session after each accepted `session.update`. */
   sessionConfigs: SessionConfig[];
   utterances: UtteranceRecord[];
+  /** Caller messages the client created before any audio: the turns of an earlier session. */
+  earlierCallerTurns: number;
   truncations: Array<{ itemId: string; audioEndMs: number }>;
   functionCalls: Array<{ callId: string; name: string; arguments: string }>;
   functionOutputs: Array<{ callId: string; output: string }>;
@@ -62,6 +64,7 @@ export function createSessionRecord(id: string, model: string | null): SessionRe
     serverEventTypes: [],
     sessionConfigs: [],
     utterances: [],
+    earlierCallerTurns: 0,
     truncations: [],
     functionCalls: [],
     functionOutputs: [],

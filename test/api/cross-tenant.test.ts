@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { publicOperations } from '../../api/openapi/documents.js';
 import { openApiPath } from '../../api/openapi/operation.js';
+import { heartbeatBridgeInstance } from '../../db/bridge-instances.js';
 import { insertDelivery } from '../../db/notifications.js';
+import { saveVoiceSession } from '../../db/voice-sessions.js';
 import { startApiHarness, type ApiHarness } from '../support/api-harness.js';
 import {
   admin,
@@ -37,6 +39,7 @@ let theirs: {
   taskId: string;
   queuedTaskId: string;
   deliveryId: string;
+  voiceSessionId: string;
 };
 let ownAgentKey: string;
 const OWN_NUMBER = '+15005550601';
@@ -114,6 +117,24 @@ before(async () => {
     event: 'voice.call.completed',
     body: JSON.stringify({ id: deliveryId, data: { to: THEIR_NUMBER } }),
   });
+  // Their call's media stream, as a bridge instance records it.
+  const voiceSessionId = 'vs_theirs_cross_tenant';
+  await heartbeatBridgeInstance(harness.db, {
+    id: 'brg_cross_tenant',
+    streamUrl: 'wss://bridge.example.com/media-stream',
+    heartbeatMs: 60_000,
+    staleAfterMs: 180_000,
+  });
+  await saveVoiceSession(harness.db, {
+    id: voiceSessionId,
+    tenantId: other.tenant.id,
+    callId: call.call_id,
+    streamSid: 'MZ0badc0de11112222333344445555aaaa',
+    bridgeInstanceId: 'brg_cross_tenant',
+    state: 'listening',
+    stateChangedAt: new Date(),
+    startedAt: new Date(),
+  });
   theirs = {
     callId: call.call_id,
     workflowId: call.workflow_id,
@@ -124,6 +145,7 @@ before(async () => {
     taskId: task.id,
     queuedTaskId: queuedTask.id,
     deliveryId,
+    voiceSessionId,
   };
 });
 after(() => harness.stop());
@@ -141,6 +163,8 @@ function foreignInputs(): Record<string, Foreign[]> {
       { body: { ...callTo, agent_version_id: theirs.versionId } },
       { body: { ...callTo, agent_version_id: theirs.draftId } },
     ],
+    // A list answers only the caller's own calls: its isolation is the test below.
+    listCallLogs: [],
     getCallLog: [call],
     getCallTranscript: [call],
     getCallFunctionCalls: [call],
@@ -182,6 +206,9 @@ function foreignInputs(): Record<string, Foreign[]> {
     listNotificationDeliveries: [],
     getNotificationDelivery: [delivery],
     retryNotificationDelivery: [delivery],
+    listVoiceSessions: [],
+    listActiveVoiceSessions: [],
+    getVoiceSession: [{ params: { id: theirs.voiceSessionId } }],
   };
 }
 
@@ -253,7 +280,8 @@ test("every tenant route answers 404 to another tenant's ids, and nothing change
     }
   }
 
-  assert.ok(requests >= publicOperations.length);
+  // Every row of the matrix was sent (list routes have none: their isolation has tests of its own).
+  assert.equal(requests, Object.values(inputs).flat().length);
   assert.deepEqual(await databaseFingerprint(), databaseBefore);
   assert.equal(
     await workflowHistoryLength(),
@@ -267,6 +295,41 @@ test("a tenant's own view of the other tenant's call is the same as of a call th
   const missing = await asTenant(harness, ownKey, 'GET', '/api/v1/call-logs/call_never_existed');
   assert.equal(foreign.status, missing.status);
   assert.equal(foreign.body.error.message, missing.body.error.message);
+});
+
+test("the call-log list never shows another tenant's call, whatever the filter names", async () => {
+  const theirCall = await harness.db.query<{ agent_id: string; to_number: string }>(
+    'SELECT agent_id, to_number FROM calls WHERE id = $1',
+    [theirs.callId],
+  );
+  const their = theirCall.rows[0];
+  assert.ok(their);
+  const own = await asTenant(harness, ownKey, 'POST', '/api/v1/make-call', {
+    to: '+14155550127',
+    from: OWN_NUMBER,
+    agent_key: ownAgentKey,
+  });
+  assert.equal(own.status, 202);
+
+  const everything = await asTenant(harness, ownKey, 'GET', '/api/v1/call-logs?limit=100');
+  assert.equal(everything.status, 200);
+  assert.ok(everything.body.data.some((call: { id: string }) => call.id === own.body.call_id));
+  for (const query of [
+    '',
+    `?agent_id=${their.agent_id}`,
+    `?agent_version_id=${theirs.versionId}`,
+    `?from=${encodeURIComponent(THEIR_NUMBER)}`,
+    `?to=${encodeURIComponent(their.to_number)}`,
+    '?direction=outbound&status=queued',
+  ]) {
+    const answer = await asTenant(harness, ownKey, 'GET', `/api/v1/call-logs${query}`);
+    assert.equal(answer.status, 200, query);
+    const ids = answer.body.data.map((call: { id: string }) => call.id);
+    assert.ok(!ids.includes(theirs.callId), `${query} listed their call`);
+    assert.ok(!JSON.stringify(answer.body).includes(THEIR_NUMBER), `${query} leaked their number`);
+    if (query !== '' && query !== '?direction=outbound&status=queued')
+      assert.deepEqual(ids, [], `${query} names only their things`);
+  }
 });
 
 test("admin routes scoped to a tenant answer 404 for another tenant's key or agent", async () => {

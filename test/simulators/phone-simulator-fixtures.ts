@@ -74,6 +74,8 @@ export interface BridgeConnection {
   ): Promise<StreamMessage>;
   send(message: object): void;
   close(): void;
+  /** Drops the socket without a close handshake, as a crashed bridge does. */
+  terminate(): void;
 }
 
 /** What the simulator sends; the schema is loose so tests can check any extra field. */
@@ -173,6 +175,7 @@ function wrapSocket(ws: WebSocket, signature: string): BridgeConnection {
     },
     send: (message) => ws.send(JSON.stringify(message)),
     close: () => ws.close(1000),
+    terminate: () => ws.terminate(),
   };
 }
 

@@ -135,6 +135,53 @@ describe('realtime model simulator VAD and demo scenario', () => {
     );
   });
 
+  it('a session seeded with the conversation so far goes on after it, without a second tool call', async () => {
+    simulator.setScenario(demoScenario());
+    const client = await connectWithSession(simulator);
+    for (const line of FIXTURE_CALLER_LINES.slice(0, 5)) {
+      client.send({
+        type: 'conversation.item.create',
+        item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: line }] },
+      });
+    }
+    client.send({
+      type: 'conversation.item.create',
+      item: {
+        type: 'message',
+        role: 'assistant',
+        content: [{ type: 'output_text', text: 'The order status is "shipped".' }],
+      },
+    });
+    client.send({
+      type: 'response.create',
+      response: { instructions: 'Say exactly these words: Sorry, I lost you for a moment.' },
+    });
+    const recovery = await client.waitFor('response.output_audio_transcript.done');
+    assert.equal(recovery.transcript, 'Sorry, I lost you for a moment.');
+    await client.waitFor('response.done');
+
+    // Five more sentences: transcribed as the sixth to the tenth, then the goodbye.
+    const stopAfterFive = () => client.ofType('input_audio_buffer.speech_stopped').length >= 5;
+    await client.appendFrames(readFixtureFrames(), { stop: stopAfterFive });
+    const goodbye = await client.waitFor(
+      'response.function_call_arguments.done',
+      (event) => event.name === 'end_call',
+    );
+    assert.ok(goodbye);
+    await client.close();
+
+    const record = simulator.sessions.at(-1);
+    assert.equal(record?.earlierCallerTurns, 5);
+    assert.deepEqual(
+      record?.utterances.map((utterance) => utterance.transcript),
+      FIXTURE_CALLER_LINES.slice(5),
+    );
+    assert.deepEqual(
+      record?.functionCalls.map((call) => call.name),
+      ['end_call'],
+    );
+  });
+
   it('greets with the instructions of the response.create when given', async () => {
     simulator.setScenario(demoScenario({ greeting: 'Not this one.' }));
     const client = await connectWithSession(simulator);

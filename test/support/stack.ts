@@ -3,10 +3,12 @@
  * its own task queue on the shared Temporal server, its own simulators. When a
  * file runs on its own (not under `npm test`), it starts what it needs itself.
  */
+import { connectClient } from '../../lib/temporal.js';
 import { startStack, type Stack, type StackOptions } from '../../scripts/stack.js';
+import { recordingDirectory, saveClosedHistories } from './histories.js';
 
 export async function startTestStack(overrides: Partial<StackOptions> = {}): Promise<Stack> {
-  return startStack({
+  const stack = await startStack({
     dataDirectory: '.data/test',
     postgresServerUrl: process.env.TEST_POSTGRES_SERVER_URL,
     temporalAddress: process.env.TEST_TEMPORAL_ADDRESS,
@@ -15,10 +17,29 @@ export async function startTestStack(overrides: Partial<StackOptions> = {}): Pro
     logLevel: 'silent',
     ...overrides,
   });
+  const directory = recordingDirectory();
+  if (!directory) return stack;
+
+  // Recording replay fixtures: the histories are saved before the stack goes away.
+  return {
+    ...stack,
+    stop: async () => {
+      const client = await connectClient(stack.config);
+      try {
+        await saveClosedHistories(client, stack.config.temporal.taskQueue, directory);
+      } finally {
+        await client.connection.close();
+        await stack.stop();
+      }
+    },
+  };
 }
 
+/** What the request helpers need: the in-process stack or the process stack. */
+export type ApiTarget = Pick<Stack, 'apiUrl' | 'tenant'>;
+
 export async function getJson(
-  stack: Stack,
+  stack: ApiTarget,
   path: string,
   key = stack.tenant.apiKey,
 ): Promise<{ status: number; body: any }> {
@@ -29,7 +50,7 @@ export async function getJson(
 }
 
 export async function postJson(
-  stack: Stack,
+  stack: ApiTarget,
   path: string,
   body: unknown,
   headers: Record<string, string> = {},

@@ -45,6 +45,7 @@ function harness() {
     hangUp: (reason) => void hangUps.push(reason),
     failCall: () => undefined,
     hasHungUp: () => hangUps.length > 0,
+    reportState: () => undefined,
   });
   const model = (event: Record<string, unknown>) => conversation.handleModelEvent(event);
   /** The agent says goodbye (400 ms of audio) and calls end_call in the same response. */

@@ -24,6 +24,8 @@ import type { CallSummary } from '../../workflows/types.js';
 import { startLiveCall, storedTurns, turnNumber, type LiveCall } from '../../scripts/live-call.js';
 import { eventually, startTestStack } from '../support/stack.js';
 
+/** A closing workflow task that a new signal landed in (WorkflowTaskFailedCause). */
+const UNHANDLED_COMMAND = 1;
 /** Temporal refuses a run's signals past this many (history.maximumSignalsPerExecution). */
 const SIGNALS_PER_RUN_LIMIT = 10_000;
 const TURNS = 12_000;
@@ -70,6 +72,20 @@ test('12,000 turn signals through one call lose none: stored in order, several r
     const signals = run.events.filter((event) => event.workflowExecutionSignaledEventAttributes);
     assert.ok(signals.length < SIGNALS_PER_RUN_LIMIT, `a run took ${signals.length} signals`);
   }
+  // The bridge let the workflow keep up: no task failed for too many signals arriving in it
+  // (Temporal's limit is 100), none for nondeterminism; only closing tasks that a signal
+  // landed in were tried again (Temporal's own rule for continue-as-new).
+  const failedTasks = runs.flatMap((run) =>
+    run.events.flatMap((event) => {
+      const cause = event.workflowTaskFailedEventAttributes?.cause;
+      return cause === undefined || cause === null ? [] : [Number(cause)];
+    }),
+  );
+  assert.deepEqual(
+    failedTasks.filter((cause) => cause !== UNHANDLED_COMMAND),
+    [],
+    'workflow tasks failed for another reason than a signal during a continue-as-new',
+  );
   const turnSignals = countEvents(
     runs,
     (event) => event.workflowExecutionSignaledEventAttributes?.signalName === 'transcriptTurns',
@@ -246,7 +262,7 @@ test('a run waits for a tool invocation in flight before it continues-as-new; th
   // The tenant answers the tool call only when the test says so (within its 8 s timeout).
   let answerTool: (value?: unknown) => void = () => undefined;
   const toolHeld = new Promise((resolve) => (answerTool = resolve));
-  stack.tenantBackend.setTool('check_order_status', { holdUntil: toolHeld });
+  stack.tenantBackend.setTool('check_order_status', { hold: toolHeld });
   const call = await startLiveCall(stack, client, { continueAsNewAfterEvents: SMALL_RUN_EVENTS });
   const deliveries = new WorkflowDeliveries(call.callId, control, stack.logger, {
     policy: { maxTurnsPerBatch: 1 },
