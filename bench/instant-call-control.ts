@@ -27,6 +27,6 @@ export function createInstantCallControl(): CallControl {
     invokeTool: async () => ({ status: 'succeeded', output: '{}' }),
     requestHangUp: async () => true,
     streamEnded: async () => undefined,
-    historyLength: async () => 0,
+    runProgress: async () => ({ historyLength: 0, workflowTaskPending: false }),
   };
 }

@@ -19,6 +19,7 @@ import type {
   ToolResult,
   TurnBatch,
 } from '../workflows/types.js';
+import type { RunProgress } from './delivery-policy.js';
 
 export interface CallControl {
   attach(
@@ -33,8 +34,8 @@ export interface CallControl {
   /** A model_* reason ends the call with the version's fallback message. */
   requestHangUp(callId: string, reason: string, detail?: string): Promise<boolean>;
   streamEnded(callId: string, stream: { streamSid: string; reason: string }): Promise<void>;
-  /** Events in the history of the call's current run (the bridge paces a stream by it). */
-  historyLength(callId: string): Promise<number>;
+  /** How far the call's current run is (the bridge paces a stream of deliveries by it). */
+  runProgress(callId: string): Promise<RunProgress>;
 }
 
 export function createCallControl(client: Client): CallControl {
@@ -59,7 +60,13 @@ export function createCallControl(client: Client): CallControl {
       (await handle(callId).executeUpdate(requestHangUpUpdate, { args: [{ reason, detail }] }))
         .accepted,
     streamEnded: (callId, stream) => handle(callId).signal(mediaStreamEndedSignal, stream),
-    historyLength: async (callId) => (await handle(callId).describe()).historyLength,
+    runProgress: async (callId) => {
+      const description = await handle(callId).describe();
+      return {
+        historyLength: description.historyLength,
+        workflowTaskPending: Boolean(description.raw.pendingWorkflowTask),
+      };
+    },
   };
 }
 

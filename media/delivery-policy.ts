@@ -7,10 +7,15 @@
  * ride with it (a turn held by the bridge is lost if the bridge dies, so the
  * wait stays short). Pure functions, so the policy is tested on its own.
  *
- * Temporal fails a run's closing workflow task whenever a signal lands during
- * it, so a stream of signals can hold a run open past the point where it
- * should continue-as-new (C13). Now and then, during such a stream, the
- * bridge looks at the run's history length and pauses while it is overdue.
+ * A stream of deliveries (a backlog after an outage, a stress test) needs
+ * flow control. Temporal fails a workflow task that more than 100 signals
+ * arrived during (maximumBufferedEventsBatch), and fails a run's closing task
+ * whenever a signal lands in it, so a stream can hold a run open past the
+ * point where it should continue-as-new (C13). Every checkRunEveryDeliveries
+ * deliveries the bridge looks at the run: it waits until the workflow has
+ * taken what it was sent (no workflow task pending) and while the run is
+ * overdue to continue-as-new. A call's own pace (a delivery every few
+ * seconds) never reaches either.
  */
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS } from '../workflows/continuation-types.js';
@@ -28,11 +33,13 @@ export interface DeliveryPolicy {
   maxRetryMs: number;
   /** A delivery still failing after this long is dropped, and the next one tried. */
   giveUpAfterMs: number;
-  /** Deliveries between looks at the run's history length (only a stream gets that far). */
+  /** Deliveries between looks at the run; under Temporal's 100 buffered signals per task. */
   checkRunEveryDeliveries: number;
   /** A run this long is overdue to continue-as-new: the bridge pauses to let it. */
   overdueRunEvents: number;
-  /** The longest pause for one overdue run before delivering regardless. */
+  /** The first wait for the workflow to take its deliveries; each next one doubles. */
+  firstPauseMs: number;
+  /** The longest pause for one run before delivering regardless. */
   maxPauseMs: number;
 }
 
@@ -47,9 +54,10 @@ export const DEFAULT_DELIVERY_POLICY: Readonly<DeliveryPolicy> = {
   firstRetryMs: 250,
   maxRetryMs: 5_000,
   giveUpAfterMs: 15 * 60_000,
-  // A call sends a signal every few seconds: a long call gets here after about half an hour.
-  checkRunEveryDeliveries: 250,
+  // A call sends a signal every few seconds: a long call looks here every few minutes.
+  checkRunEveryDeliveries: 50,
   overdueRunEvents: DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS + 1_000,
+  firstPauseMs: 20,
   maxPauseMs: 30_000,
 };
 
@@ -114,13 +122,28 @@ export function isRunCheckDue(
   return paused || deliveriesSinceCheck >= policy.checkRunEveryDeliveries;
 }
 
-/** Pause for an overdue run, unless this pause has already lasted maxPauseMs. */
+/** What the bridge sees of the call's current run (DescribeWorkflowExecution). */
+export interface RunProgress {
+  historyLength: number;
+  workflowTaskPending: boolean;
+}
+
+/**
+ * Pause while the workflow has not taken its deliveries yet or the run is overdue to
+ * continue-as-new, unless this pause has already lasted maxPauseMs.
+ */
 export function shouldPause(
-  historyLength: number,
+  run: RunProgress,
   pausedForMs: number,
   policy: DeliveryPolicy,
 ): boolean {
-  return historyLength >= policy.overdueRunEvents && pausedForMs < policy.maxPauseMs;
+  const busy = run.workflowTaskPending || run.historyLength >= policy.overdueRunEvents;
+  return busy && pausedForMs < policy.maxPauseMs;
+}
+
+/** The n-th wait of one pause: short at first (a workflow task), then backing off. */
+export function pauseDelayMs(pauses: number, policy: DeliveryPolicy): number {
+  return Math.min(policy.maxRetryMs, policy.firstPauseMs * 2 ** Math.max(0, pauses - 1));
 }
 
 /** The workflow is gone (completed, terminated, never started): no retry can deliver. */

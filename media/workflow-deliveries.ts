@@ -6,8 +6,8 @@
  * held (bounded). A workflow that is gone is logged once and everything for
  * it dropped. Turns carry their position, so a delivery retried after an
  * unclear failure is recognised by the workflow and counted once. During a
- * long stream of deliveries the queue pauses for a run that is overdue to
- * continue-as-new (see delivery-policy.ts).
+ * stream of deliveries the queue lets the workflow keep up, and pauses for a
+ * run that is overdue to continue-as-new (see delivery-policy.ts).
  */
 import type { Logger } from '../lib/logger.js';
 import type { KeypadEntry, TranscriptTurn, TurnBatch } from '../workflows/types.js';
@@ -18,15 +18,17 @@ import {
   flushDelayMs,
   isPermanentFailure,
   isRunCheckDue,
+  pauseDelayMs,
   retryDelayMs,
   shouldPause,
+  type RunProgress,
   type DeliveryPolicy,
   type HeldTurn,
 } from './delivery-policy.js';
 
 export type DeliveryTransport = Pick<
   CallControl,
-  'sendTurns' | 'sendKeypadEntry' | 'streamEnded' | 'historyLength'
+  'sendTurns' | 'sendKeypadEntry' | 'streamEnded' | 'runProgress'
 >;
 
 /** Time as the queue sees it; tests and the history benchmark pass their own. */
@@ -135,7 +137,7 @@ export class WorkflowDeliveries {
     if (!delivery) return;
     this.sending = true;
     try {
-      if (await this.runIsOverdue()) return this.pause();
+      if (await this.runIsBehind()) return this.pause();
       await this.deliver(delivery);
       this.outbox.shift();
       this.deliveriesSinceCheck += 1;
@@ -203,40 +205,43 @@ export class WorkflowDeliveries {
     this.wait = { reason: 'retry', cancel };
   }
 
-  /** Now and then during a stream: whether the run is overdue to continue-as-new. */
-  private async runIsOverdue(): Promise<boolean> {
+  /**
+   * Now and then during a stream: whether the workflow has yet to take what it was sent, or its
+   * run is overdue to continue-as-new.
+   */
+  private async runIsBehind(): Promise<boolean> {
     const paused = this.pausedSinceMs !== undefined;
     if (!isRunCheckDue(this.deliveriesSinceCheck, paused, this.policy)) return false;
     this.deliveriesSinceCheck = 0;
-    let historyLength = 0;
+    let run: RunProgress = { historyLength: 0, workflowTaskPending: false };
     try {
-      historyLength = await this.transport.historyLength(this.callId);
+      run = await this.transport.runProgress(this.callId);
     } catch {
       // The delivery itself finds out whether Temporal is reachable and the workflow there.
     }
     const pausedForMs = this.clock.now() - (this.pausedSinceMs ?? this.clock.now());
-    if (shouldPause(historyLength, pausedForMs, this.policy)) {
-      if (!paused) {
+    if (shouldPause(run, pausedForMs, this.policy)) {
+      if (!paused && run.historyLength >= this.policy.overdueRunEvents) {
         this.logger.info(
-          { historyLength },
+          { historyLength: run.historyLength },
           'workflow deliveries paused: the run is overdue to continue as new',
         );
       }
       return true;
     }
     if (paused) {
-      this.logger.info({ pausedMs: pausedForMs, historyLength }, 'workflow deliveries go on');
+      this.logger.debug({ pausedMs: pausedForMs, ...run }, 'workflow deliveries go on');
       this.pausedSinceMs = undefined;
       this.pauses = 0;
     }
     return false;
   }
 
-  /** Lets the run close: Temporal fails a closing task that a new signal lands in. */
+  /** Lets the workflow catch up, or its run close (a signal landing in it fails the close). */
   private pause(): void {
     this.pausedSinceMs ??= this.clock.now();
     this.pauses += 1;
-    const cancel = this.clock.after(retryDelayMs(this.pauses, this.policy), () => {
+    const cancel = this.clock.after(pauseDelayMs(this.pauses, this.policy), () => {
       this.wait = undefined;
       this.pump();
     });

@@ -7,6 +7,7 @@ import {
   flushDelayMs,
   isPermanentFailure,
   isRunCheckDue,
+  pauseDelayMs,
   retryDelayMs,
   shouldPause,
   type HeldTurn,
@@ -112,8 +113,27 @@ test("the run's history length is looked at every checkRunEveryDeliveries, and d
 
 test('an overdue run gets a pause of at most maxPauseMs; a run on time none', () => {
   const overdue = policy.overdueRunEvents;
-  assert.equal(shouldPause(overdue - 1, 0, policy), false);
-  assert.equal(shouldPause(overdue, 0, policy), true);
-  assert.equal(shouldPause(overdue, policy.maxPauseMs - 1, policy), true);
-  assert.equal(shouldPause(overdue, policy.maxPauseMs, policy), false);
+  const run = (historyLength: number) => ({ historyLength, workflowTaskPending: false });
+  assert.equal(shouldPause(run(overdue - 1), 0, policy), false);
+  assert.equal(shouldPause(run(overdue), 0, policy), true);
+  assert.equal(shouldPause(run(overdue), policy.maxPauseMs - 1, policy), true);
+  assert.equal(shouldPause(run(overdue), policy.maxPauseMs, policy), false);
+});
+
+test('a workflow that has not taken its deliveries yet gets a pause too', () => {
+  assert.equal(shouldPause({ historyLength: 10, workflowTaskPending: true }, 0, policy), true);
+  assert.equal(
+    shouldPause({ historyLength: 10, workflowTaskPending: true }, policy.maxPauseMs, policy),
+    false,
+  );
+});
+
+test('a pause waits a workflow task at first, then backs off to the retry cap', () => {
+  assert.equal(pauseDelayMs(1, policy), policy.firstPauseMs);
+  assert.equal(pauseDelayMs(2, policy), policy.firstPauseMs * 2);
+  assert.equal(pauseDelayMs(40, policy), policy.maxRetryMs);
+});
+
+test('the look at the run comes well before Temporal force-fails a task (100 buffered signals)', () => {
+  assert.ok(policy.checkRunEveryDeliveries < 100);
 });

@@ -73,12 +73,13 @@ class FakeWorkflow implements DeliveryTransport {
     this.received.push({ kind: 'stream-ended', atMs: this.clock.nowMs });
   };
 
-  /** What the current run's history length is, as describe() would answer it. */
+  /** The current run as describe() would answer it. */
   runHistoryLength = 10;
+  taskPending = false;
   lookups = 0;
-  historyLength = async () => {
+  runProgress = async () => {
     this.lookups += 1;
-    return this.runHistoryLength;
+    return { historyLength: this.runHistoryLength, workflowTaskPending: this.taskPending };
   };
 
   turnTexts(): string[] {
@@ -299,11 +300,11 @@ test('a stream of deliveries pauses for a run overdue to continue-as-new, then g
     runLengths.push(workflow.runHistoryLength);
     lastDeliveryAtMs = clock.nowMs;
   };
-  workflow.historyLength = async () => {
+  workflow.runProgress = async () => {
     workflow.lookups += 1;
     const quiet = clock.nowMs - lastDeliveryAtMs >= 200;
     if (quiet && workflow.runHistoryLength >= overdueRunEvents) workflow.runHistoryLength = 5;
-    return workflow.runHistoryLength;
+    return { historyLength: workflow.runHistoryLength, workflowTaskPending: false };
   };
   const deliveries = new WorkflowDeliveries('call_test', workflow, createLogger('silent'), {
     clock,
@@ -318,14 +319,14 @@ test('a stream of deliveries pauses for a run overdue to continue-as-new, then g
     workflow.turnTexts(),
     Array.from({ length: 2_000 }, (_, i) => `turn ${i + 1}`),
   );
-  // Looked at every 250 deliveries and during each pause; never past one interval overdue.
+  // Looked at every checkRunEveryDeliveries and during each pause; never an interval overdue.
   const checkEvery = DEFAULT_DELIVERY_POLICY.checkRunEveryDeliveries;
   assert.ok(Math.max(...runLengths) < overdueRunEvents + checkEvery, `${Math.max(...runLengths)}`);
   assert.ok(
     runLengths.filter((length) => length === 6).length >= 2,
     'the run closed at least twice',
   );
-  assert.ok(workflow.lookups <= 2_000 / checkEvery + 10, `${workflow.lookups} look-ups`);
+  assert.ok(workflow.lookups <= 2_000 / checkEvery + 25, `${workflow.lookups} look-ups`);
 });
 
 test('a pause for an overdue run lasts at most maxPauseMs', async () => {
@@ -340,4 +341,41 @@ test('a pause for an overdue run lasts at most maxPauseMs', async () => {
   assert.equal(workflow.received.length, DEFAULT_DELIVERY_POLICY.checkRunEveryDeliveries);
   await clock.advance(10_000);
   assert.equal(workflow.received.length, DEFAULT_DELIVERY_POLICY.checkRunEveryDeliveries + 1);
+});
+
+test('a stream waits for the workflow to take each 50 deliveries: never 100 signals in one task', async () => {
+  const clock = new FakeClock();
+  const workflow = new FakeWorkflow(clock);
+  // The workflow takes what arrived in a workflow task every 30 ms.
+  let untaken = 0;
+  let lastTaskAtMs = 0;
+  const tasks: number[] = [];
+  const send = workflow.sendTurns;
+  workflow.sendTurns = async (callId, batch) => {
+    await send(callId, batch);
+    untaken += 1;
+  };
+  workflow.runProgress = async () => {
+    if (clock.nowMs - lastTaskAtMs >= 30 && untaken > 0) {
+      tasks.push(untaken);
+      untaken = 0;
+      lastTaskAtMs = clock.nowMs;
+    }
+    return { historyLength: 100, workflowTaskPending: untaken > 0 };
+  };
+  const deliveries = new WorkflowDeliveries('call_test', workflow, createLogger('silent'), {
+    clock,
+    policy: { maxTurnsPerBatch: 1, maxHeldTurns: 5_000 },
+  });
+
+  for (let i = 1; i <= 2_000; i += 1) deliveries.addTurn(turn('caller', `turn ${i}`));
+  await clock.advance(60_000);
+  await deliveries.flush();
+
+  assert.equal(workflow.turnTexts().length, 2_000);
+  assert.ok(tasks.length >= 2_000 / 50 - 1, `${tasks.length} tasks`);
+  assert.ok(
+    Math.max(...tasks) <= DEFAULT_DELIVERY_POLICY.checkRunEveryDeliveries,
+    `${Math.max(...tasks)}`,
+  );
 });
