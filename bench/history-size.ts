@@ -127,7 +127,7 @@ async function runSyntheticConversation(
       }
     },
   };
-  const deliveries = new WorkflowDeliveries(call.callId, counted, running.logger, { clock });
+  const deliveries = new WorkflowDeliveries(call, counted, running.logger, { clock });
 
   // Like a real call, each delivery is taken by the workflow before the next one is sent.
   const settle = async () => {

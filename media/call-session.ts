@@ -129,7 +129,11 @@ export class CallSession {
       callSid: start.callSid,
       streamSid: start.streamSid,
     });
-    this.deliveries = new WorkflowDeliveries(callId, this.deps.control, this.logger);
+    this.deliveries = new WorkflowDeliveries(
+      { callId, streamSid: start.streamSid },
+      this.deps.control,
+      this.logger,
+    );
     if (this.framesDroppedBeforeStart > 0) {
       this.logger.debug({ frames: this.framesDroppedBeforeStart }, 'media before start dropped');
     }

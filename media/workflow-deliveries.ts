@@ -73,12 +73,17 @@ export class WorkflowDeliveries {
   private droppedTurns = 0;
   private idleWaiters: Array<() => void> = [];
 
+  private readonly callId: string;
+  private readonly streamSid: string;
+
   constructor(
-    private readonly callId: string,
+    stream: { callId: string; streamSid: string },
     private readonly transport: DeliveryTransport,
     private readonly logger: Logger,
     options: DeliveryOptions = {},
   ) {
+    this.callId = stream.callId;
+    this.streamSid = stream.streamSid;
     this.policy = { ...DEFAULT_DELIVERY_POLICY, ...options.policy };
     this.clock = options.clock ?? systemClock;
   }
@@ -277,7 +282,11 @@ export class WorkflowDeliveries {
       const taken = this.held.splice(0, batchLength(this.held, this.policy));
       this.outbox.push({
         kind: 'turns',
-        batch: { firstTurn: (taken[0] as HeldTurn).position, turns: taken.map(({ turn }) => turn) },
+        batch: {
+          streamSid: this.streamSid,
+          firstTurn: (taken[0] as HeldTurn).position,
+          turns: taken.map(({ turn }) => turn),
+        },
       });
     }
   }

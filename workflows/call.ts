@@ -137,7 +137,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
   let keypadEntries = carried?.keypad.entries ?? 0;
   const pendingTurns: TranscriptTurn[] = [...(carried?.turns.unsaved ?? [])];
   let savedTurns = carried?.turns.saved ?? 0;
-  let turnsReceived = carried?.turns.received ?? 0;
+  const turnsReceived = new Map(Object.entries(carried?.turns.received ?? {}));
   const tenantEventsEmitted = new Set<TenantEventName>(carried?.tenantEventsEmitted);
 
   const ids = { callId: input.callId, tenantId: input.tenantId };
@@ -207,10 +207,11 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
     });
   });
 
-  setHandler(transcriptTurnsSignal, ({ firstTurn, turns }) => {
+  setHandler(transcriptTurnsSignal, ({ streamSid: spokenOn, firstTurn, turns }) => {
     // A delivery the bridge retried after an unclear failure may repeat turns: they count once.
-    const fresh = turns.slice(Math.max(0, turnsReceived + 1 - firstTurn));
-    turnsReceived = Math.max(turnsReceived, firstTurn + turns.length - 1);
+    const received = turnsReceived.get(spokenOn) ?? 0;
+    const fresh = turns.slice(Math.max(0, received + 1 - firstTurn));
+    turnsReceived.set(spokenOn, Math.max(received, firstTurn + turns.length - 1));
     for (const turn of fresh) {
       pendingTurns.push(turn);
       escalation.noteTurn(turn);
@@ -616,7 +617,11 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
       answeredBy,
       conversationEndsAtMs: conversationDeadline(resolved),
       keypad: { lastEntry: keypadEntry, entries: keypadEntries },
-      turns: { saved: savedTurns, unsaved: [...pendingTurns], received: turnsReceived },
+      turns: {
+        saved: savedTurns,
+        unsaved: [...pendingTurns],
+        received: Object.fromEntries(turnsReceived),
+      },
       tools: tools.state(),
       escalation: escalation.state(),
       tenantEventsEmitted: [...tenantEventsEmitted],

@@ -33,8 +33,8 @@ export interface CallContinuation {
   /** The time limit, fixed when the conversation started (epoch milliseconds). */
   conversationEndsAtMs: number;
   keypad: { lastEntry?: string; entries: number };
-  /** received: the highest turn position the bridge delivered (duplicates are recognised by it). */
-  turns: { saved: number; unsaved: TranscriptTurn[]; received: number };
+  /** received: per stream, the highest turn position delivered (repeats are recognised by it). */
+  turns: { saved: number; unsaved: TranscriptTurn[]; received: Record<string, number> };
   tools: ToolRunnerState;
   escalation: EscalationState;
   tenantEventsEmitted: TenantEventName[];

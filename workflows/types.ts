@@ -191,7 +191,9 @@ export interface TranscriptTurn {
 
 /** Turns the bridge delivers together; a retried delivery may repeat turns already received. */
 export interface TurnBatch {
-  /** 1-based position of turns[0] among the turns of the call's stream. */
+  /** The media stream the turns were spoken on; positions count per stream. */
+  streamSid: string;
+  /** 1-based position of turns[0] among the turns of that stream. */
   firstTurn: number;
   turns: TranscriptTurn[];
 }

@@ -106,7 +106,7 @@ function setUp() {
     },
   });
   const deliveries = new WorkflowDeliveries(
-    'call_test',
+    { callId: 'call_test', streamSid: 'MZ1' },
     workflow,
     createLogger('info', 'test', sink),
     {
@@ -135,6 +135,7 @@ test("a caller's turn goes at once and takes the agent's turn before it along", 
       kind: 'turns',
       atMs: 1_000,
       batch: {
+        streamSid: 'MZ1',
         firstTurn: 1,
         turns: [turn('agent', 'How can I help?'), turn('caller', 'Where is my order?')],
       },
@@ -306,10 +307,15 @@ test('a stream of deliveries pauses for a run overdue to continue-as-new, then g
     if (quiet && workflow.runHistoryLength >= overdueRunEvents) workflow.runHistoryLength = 5;
     return { historyLength: workflow.runHistoryLength, workflowTaskPending: false };
   };
-  const deliveries = new WorkflowDeliveries('call_test', workflow, createLogger('silent'), {
-    clock,
-    policy: { maxTurnsPerBatch: 1, maxHeldTurns: 5_000, overdueRunEvents },
-  });
+  const deliveries = new WorkflowDeliveries(
+    { callId: 'call_test', streamSid: 'MZ1' },
+    workflow,
+    createLogger('silent'),
+    {
+      clock,
+      policy: { maxTurnsPerBatch: 1, maxHeldTurns: 5_000, overdueRunEvents },
+    },
+  );
 
   for (let i = 1; i <= 2_000; i += 1) deliveries.addTurn(turn('caller', `turn ${i}`));
   await clock.advance(60_000);
@@ -363,10 +369,15 @@ test('a stream waits for the workflow to take each 50 deliveries: never 100 sign
     }
     return { historyLength: 100, workflowTaskPending: untaken > 0 };
   };
-  const deliveries = new WorkflowDeliveries('call_test', workflow, createLogger('silent'), {
-    clock,
-    policy: { maxTurnsPerBatch: 1, maxHeldTurns: 5_000 },
-  });
+  const deliveries = new WorkflowDeliveries(
+    { callId: 'call_test', streamSid: 'MZ1' },
+    workflow,
+    createLogger('silent'),
+    {
+      clock,
+      policy: { maxTurnsPerBatch: 1, maxHeldTurns: 5_000 },
+    },
+  );
 
   for (let i = 1; i <= 2_000; i += 1) deliveries.addTurn(turn('caller', `turn ${i}`));
   await clock.advance(60_000);

@@ -46,7 +46,7 @@ after(async () => {
 test('12,000 turn signals through one call lose none: stored in order, several runs, a normal end (C13)', async () => {
   const call = await startLiveCall(stack, client);
   // One turn per signal: the heaviest load the bridge can put on one call.
-  const deliveries = new WorkflowDeliveries(call.callId, createCallControl(client), stack.logger, {
+  const deliveries = new WorkflowDeliveries(call, createCallControl(client), stack.logger, {
     policy: { maxTurnsPerBatch: 1, maxHeldTurns: TURNS },
   });
   for (let position = 1; position <= TURNS; position += 1) deliveries.addTurn(turnNumber(position));
@@ -205,7 +205,11 @@ async function crossContinueAsNew<T>(
 ): Promise<{ runId: string; answer: Promise<T> }> {
   const sendTurns = async (count: number) => {
     const batch = Array.from({ length: count }, (_, i) => turnNumber(turns.position + i + 1));
-    await control.sendTurns(call.callId, { firstTurn: turns.position + 1, turns: batch });
+    await control.sendTurns(call.callId, {
+      streamSid: call.streamSid,
+      firstTurn: turns.position + 1,
+      turns: batch,
+    });
     turns.position += count;
     await eventually(
       async () =>
@@ -230,7 +234,11 @@ async function crossContinueAsNew<T>(
     const batch = Array.from({ length: LARGE_BATCH_TURNS }, (_, i) =>
       turnNumber(turns.position + i + 1),
     );
-    await control.sendTurns(call.callId, { firstTurn: turns.position + 1, turns: batch });
+    await control.sendTurns(call.callId, {
+      streamSid: call.streamSid,
+      firstTurn: turns.position + 1,
+      turns: batch,
+    });
     turns.position += LARGE_BATCH_TURNS;
     await eventually(
       async () => ((await blockedTurnInserts(locker)) > 0 ? true : undefined),
@@ -264,7 +272,7 @@ test('a run waits for a tool invocation in flight before it continues-as-new; th
   const toolHeld = new Promise((resolve) => (answerTool = resolve));
   stack.tenantBackend.setTool('check_order_status', { hold: toolHeld });
   const call = await startLiveCall(stack, client, { continueAsNewAfterEvents: SMALL_RUN_EVENTS });
-  const deliveries = new WorkflowDeliveries(call.callId, control, stack.logger, {
+  const deliveries = new WorkflowDeliveries(call, control, stack.logger, {
     policy: { maxTurnsPerBatch: 1 },
   });
   let position = 0;
@@ -423,3 +431,31 @@ async function functionCallRows(callId: string): Promise<number> {
   );
   return Number(rows.rows[0]?.count);
 }
+
+test('a delivery the bridge repeats after an unclear failure is counted once', async () => {
+  const call = await startLiveCall(stack, client);
+  const batch = (first: number, last: number) => ({
+    streamSid: call.streamSid,
+    firstTurn: first,
+    turns: Array.from({ length: last - first + 1 }, (_, i) => turnNumber(first + i)),
+  });
+  await control.sendTurns(call.callId, batch(1, 3));
+  await control.sendTurns(call.callId, batch(1, 3));
+  await control.sendTurns(call.callId, batch(2, 5));
+  await control.sendTurns(call.callId, batch(6, 6));
+  await control.requestHangUp(call.callId, 'agent_ended_call');
+  await call.handle.signal(twilioStatusSignal, {
+    callSid: call.callSid,
+    status: 'completed',
+    durationSec: 20,
+  });
+  await control.streamEnded(call.callId, { streamSid: call.streamSid, reason: 'stream_stopped' });
+  const summary = (await call.handle.result()) as CallSummary;
+
+  assert.equal(summary.turns, 6);
+  const stored = await storedTurns(stack, call.callId);
+  assert.deepEqual(
+    stored.map((row) => [row.sequence, row.text]),
+    Array.from({ length: 6 }, (_, i) => [i + 1, `turn ${i + 1}`]),
+  );
+});
