@@ -111,8 +111,13 @@ export class ResponseRun {
     });
     this.speaking = spoken;
 
+    // Paced on the clock, not on the ticks: a timer that fires late (a busy machine) is caught
+    // up with more chunks, so the audio still runs ten times ahead of real time.
+    const startedAtMs = performance.now();
     while (spoken.sentBytes < spoken.audio.length) {
-      this.sendAudioChunk(spoken);
+      const chunksDue = Math.floor((performance.now() - startedAtMs) / AUDIO_CHUNK_INTERVAL_MS) + 1;
+      do this.sendAudioChunk(spoken);
+      while (spoken.sentBytes < Math.min(chunksDue * AUDIO_CHUNK_BYTES, spoken.audio.length));
       await this.wait(AUDIO_CHUNK_INTERVAL_MS);
       if (this.finished) return;
     }
