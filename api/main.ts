@@ -3,6 +3,7 @@ import { openDatabase } from '../db/database.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { loadConfigOrExit } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
+import { applyServerTimeouts, createBoundedServer } from '../lib/server-timeouts.js';
 import { connectClient } from '../lib/temporal.js';
 import { createApp } from './app.js';
 import { createCallGateway } from './call-gateway.js';
@@ -26,7 +27,9 @@ const db = openDatabase(
   logger,
 );
 const calls = createCallGateway(() => connectClient(config), config.temporal.taskQueue);
-const server = createApp({ config, db, calls, logger }).listen(config.api.port, () => {
+const server = createBoundedServer(createApp({ config, db, calls, logger }));
+applyServerTimeouts(server, config.http);
+server.listen(config.api.port, () => {
   logger.info({ port: config.api.port, publicUrl: config.api.publicUrl }, 'api listening');
 });
 

@@ -13,57 +13,118 @@ const optionalText = z
 const httpUrl = z.url({ protocol: /^https?$/ }).transform((value) => value.replace(/\/+$/, ''));
 const socketUrl = z.url({ protocol: /^wss?$/ });
 
-const environmentSchema = z.object({
-  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+const environmentSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
 
-  API_PORT: port.default(3000),
-  MEDIA_PORT: port.default(3001),
-  PUBLIC_URL: httpUrl.default('http://localhost:3000'),
-  MEDIA_STREAM_URL: socketUrl.default('ws://localhost:3001/media-stream'),
-  STREAM_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters'),
-  API_REQUESTS_PER_MINUTE_PER_ADDRESS: z.coerce.number().int().min(1).default(1_200),
-  BRIDGE_HEARTBEAT_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
+    API_PORT: port.default(3000),
+    MEDIA_PORT: port.default(3001),
+    PUBLIC_URL: httpUrl.default('http://localhost:3000'),
+    MEDIA_STREAM_URL: socketUrl.default('ws://localhost:3001/media-stream'),
+    STREAM_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters'),
+    API_REQUESTS_PER_MINUTE_PER_ADDRESS: z.coerce.number().int().min(1).default(1_200),
+    BRIDGE_HEARTBEAT_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
 
-  DATABASE_URL: optionalText.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
-  EMBEDDED_DB_DIR: z.string().default('.data/postgres'),
-  EMBEDDED_DB_PORT: port.default(54_329),
-  DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
-  DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+    HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+    HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+    HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+    API_MAX_JSON_BODY_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1_024)
+      .default(64 * 1_024),
+    TWILIO_MAX_WEBHOOK_BODY_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1_024)
+      .default(64 * 1_024),
+    MEDIA_MAX_MESSAGE_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1_024)
+      .default(64 * 1_024),
+    MEDIA_MAX_BUFFERED_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1_024)
+      .default(1_024 * 1_024),
+    MEDIA_START_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
 
-  TEMPORAL_ADDRESS: z.string().default('localhost:7233'),
-  TEMPORAL_NAMESPACE: z.string().default('default'),
-  TEMPORAL_TASK_QUEUE: z.string().default('voice-calls'),
-  TEMPORAL_UI_URL: httpUrl.default('http://localhost:8233'),
-  TEMPORAL_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(3_000),
-  WORKFLOW_BUNDLE_PATH: optionalText,
+    DATABASE_URL: optionalText.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
+    EMBEDDED_DB_DIR: z.string().default('.data/postgres'),
+    EMBEDDED_DB_PORT: port.default(54_329),
+    DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+    DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
 
-  TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-f]{32}$/, 'must look like AC followed by 32 hex'),
-  TWILIO_AUTH_TOKEN: z.string().min(1),
-  TWILIO_API_BASE_URL: optionalText.pipe(httpUrl.optional()),
+    TEMPORAL_ADDRESS: z.string().default('localhost:7233'),
+    TEMPORAL_NAMESPACE: z.string().default('default'),
+    TEMPORAL_TASK_QUEUE: z.string().default('voice-calls'),
+    TEMPORAL_UI_URL: httpUrl.default('http://localhost:8233'),
+    TEMPORAL_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(3_000),
+    WORKFLOW_BUNDLE_PATH: optionalText,
 
-  OPENAI_API_KEY: z.string().min(1),
-  OPENAI_BASE_URL: optionalText.pipe(httpUrl.optional()),
-  OPENAI_REALTIME_MODEL: z.string().default('gpt-realtime'),
-  OPENAI_EVALUATION_MODEL: z.string().default('gpt-4.1-mini'),
-  MODEL_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+    TWILIO_ACCOUNT_SID: z
+      .string()
+      .regex(/^AC[0-9a-f]{32}$/, 'must look like AC followed by 32 hex'),
+    TWILIO_AUTH_TOKEN: z.string().min(1),
+    TWILIO_API_BASE_URL: optionalText.pipe(httpUrl.optional()),
 
-  ADMIN_API_KEY: optionalText.pipe(z.string().min(24).optional()),
-  SECRETS_MASTER_KEY: z.string().regex(/^[0-9a-f]{64}$/i, 'must be 32 bytes as 64 hex characters'),
-});
+    OPENAI_API_KEY: z.string().min(1),
+    OPENAI_BASE_URL: optionalText.pipe(httpUrl.optional()),
+    OPENAI_REALTIME_MODEL: z.string().default('gpt-realtime'),
+    OPENAI_EVALUATION_MODEL: z.string().default('gpt-4.1-mini'),
+    MODEL_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+
+    ADMIN_API_KEY: optionalText.pipe(z.string().min(24).optional()),
+    SECRETS_MASTER_KEY: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/i, 'must be 32 bytes as 64 hex characters'),
+  })
+  .refine((e) => e.HTTP_HEADERS_TIMEOUT_MS <= e.HTTP_REQUEST_TIMEOUT_MS, {
+    path: ['HTTP_HEADERS_TIMEOUT_MS'],
+    message: 'must not exceed HTTP_REQUEST_TIMEOUT_MS (the headers are part of the request)',
+  });
 
 export type Environment = z.input<typeof environmentSchema>;
+
+export interface HttpTimeouts {
+  /** Time to receive a request's headers (a slowloris, an upgrade that never finishes). */
+  headersTimeoutMs: number;
+  /** Time to receive a whole request, headers and body. */
+  requestTimeoutMs: number;
+  /** How long an idle keep-alive connection is kept open. */
+  keepAliveTimeoutMs: number;
+}
 
 export interface Config {
   env: 'development' | 'test' | 'production';
   logLevel: string;
-  api: { port: number; publicUrl: string; requestsPerMinutePerAddress: number };
+  api: {
+    port: number;
+    publicUrl: string;
+    requestsPerMinutePerAddress: number;
+    /** Largest JSON body the API reads; larger is 413. */
+    maxJsonBodyBytes: number;
+    /** Largest Twilio webhook body read for its signature; larger is 413. */
+    maxWebhookBodyBytes: number;
+  };
+  /** Timeouts of both HTTP servers (api and media bridge), against slow or stalled clients. */
+  http: HttpTimeouts;
   media: {
     port: number;
     streamUrl: string;
     streamTokenSecret: string;
     /** How often the bridge instance heartbeats its registry row. */
     heartbeatMs: number;
+    /** Largest WebSocket message taken from Twilio; larger closes the stream (1009). */
+    maxMessageBytes: number;
+    /** Bytes queued for a Twilio peer that stopped reading before it is dropped. */
+    maxBufferedBytes: number;
+    /** How long an upgraded stream may go without a valid `start`. */
+    startTimeoutMs: number;
   };
   database: {
     url?: string;
@@ -115,12 +176,22 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       port: e.API_PORT,
       publicUrl: e.PUBLIC_URL,
       requestsPerMinutePerAddress: e.API_REQUESTS_PER_MINUTE_PER_ADDRESS,
+      maxJsonBodyBytes: e.API_MAX_JSON_BODY_BYTES,
+      maxWebhookBodyBytes: e.TWILIO_MAX_WEBHOOK_BODY_BYTES,
+    },
+    http: {
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
     },
     media: {
       port: e.MEDIA_PORT,
       streamUrl: e.MEDIA_STREAM_URL,
       streamTokenSecret: e.STREAM_TOKEN_SECRET,
       heartbeatMs: e.BRIDGE_HEARTBEAT_MS,
+      maxMessageBytes: e.MEDIA_MAX_MESSAGE_BYTES,
+      maxBufferedBytes: e.MEDIA_MAX_BUFFERED_BYTES,
+      startTimeoutMs: e.MEDIA_START_TIMEOUT_MS,
     },
     database: {
       url: e.DATABASE_URL,

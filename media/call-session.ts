@@ -17,7 +17,7 @@ import type { ModelConnection, ModelConnector } from './model-connection.js';
 import { RETIRED_SHAPE_CLOSE, RETIRED_SHAPE_CODE } from './model-events.js';
 import type { RecordedSession, SessionRecorder } from './session-recorder.js';
 import { sessionUpdateFor } from './session-update.js';
-import { parseTwilioMessage, type TwilioMessage } from './twilio-messages.js';
+import { parseTwilioFrame, type TwilioMessage } from './twilio-messages.js';
 
 export interface CallSessionDependencies {
   control: CallControl;
@@ -27,12 +27,20 @@ export interface CallSessionDependencies {
   logger: Logger;
   /** Keeps the stream's voice session row (state, end) up to date. */
   recorder: SessionRecorder;
+  /** Bytes queued for Twilio past which the peer counts as not reading and is dropped. */
+  maxBufferedBytes?: number;
+  /** How long an upgraded socket may go without a valid `start`. */
+  startTimeoutMs?: number;
 }
 
 /** Caller audio held while the model connection opens (20 ms frames: two seconds). */
 const EARLY_AUDIO_LIMIT_FRAMES = 100;
 /** WebSocket close code for a policy violation: a stream without a valid token. */
 const POLICY_VIOLATION = 1008;
+/** Twilio reads at the pace of the call; a megabyte queued is minutes of audio it is not taking. */
+const DEFAULT_MAX_BUFFERED_BYTES = 1_024 * 1_024;
+/** Twilio sends `start` right after the upgrade. */
+const DEFAULT_START_TIMEOUT_MS = 10_000;
 
 type Phase = 'awaiting-start' | 'connecting' | 'live' | 'closed';
 
@@ -56,21 +64,38 @@ export class CallSession {
   private signals: Promise<void> = Promise.resolve();
   private framesDroppedBeforeStart = 0;
   private record: RecordedSession | undefined;
+  private junkFrames = 0;
+  private readonly startTimer: NodeJS.Timeout;
 
   constructor(
     private readonly twilio: WebSocket,
     private readonly deps: CallSessionDependencies,
   ) {
     this.logger = deps.logger;
+    this.startTimer = setTimeout(
+      () => this.handleNoStart(),
+      deps.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS,
+    );
   }
 
   handleTwilioMessage(raw: string): void {
-    const message = parseTwilioMessage(raw);
-    if (!message) {
-      this.logger.warn('twilio sent a message that does not parse');
+    const { message, event } = parseTwilioFrame(raw);
+    if (message) {
+      this.dispatchTwilio(message);
       return;
     }
-    this.dispatchTwilio(message);
+    if (event === 'start' && this.phase === 'awaiting-start') {
+      // The start carries the stream's credentials: one that does not parse ends the stream.
+      this.logger.warn('stream refused: a start that does not parse');
+      this.closeTwilio(POLICY_VIOLATION, 'invalid start');
+      return;
+    }
+    this.noteJunk(event === undefined ? 'not_an_event' : 'unknown_or_invalid_event');
+  }
+
+  /** Twilio sends text frames only. */
+  handleBinaryMessage(): void {
+    this.noteJunk('binary');
   }
 
   /** The Twilio socket closed, with or without a `stop`. */
@@ -82,6 +107,20 @@ export class CallSession {
   /** Settles when every signal this session queued has been sent. */
   async drained(): Promise<void> {
     await this.signals;
+  }
+
+  /** Junk is ignored; one warning per stream, so a flood of it is not a flood of log lines. */
+  private noteJunk(kind: string): void {
+    this.junkFrames += 1;
+    if (this.junkFrames === 1)
+      this.logger.warn({ kind }, 'twilio sent a message that does not parse');
+    else this.logger.debug({ kind, junkFrames: this.junkFrames }, 'twilio junk ignored');
+  }
+
+  private handleNoStart(): void {
+    if (this.phase !== 'awaiting-start') return;
+    this.logger.warn('stream refused: no start in time');
+    this.closeTwilio(POLICY_VIOLATION, 'no start');
   }
 
   private dispatchTwilio(message: TwilioMessage): void {
@@ -120,6 +159,7 @@ export class CallSession {
     }
 
     this.phase = 'connecting';
+    clearTimeout(this.startTimer);
     this.callId = callId;
     this.streamSid = start.streamSid;
     this.logger = this.deps.logger.child({
@@ -273,6 +313,7 @@ export class CallSession {
     if (this.phase === 'closed') return;
     const wasStarted = this.phase !== 'awaiting-start';
     this.phase = 'closed';
+    clearTimeout(this.startTimer);
     this.keypad.flush();
     this.model?.close();
     this.conversation?.finish();
@@ -298,7 +339,22 @@ export class CallSession {
   }
 
   private sendToTwilio(message: Record<string, unknown>): void {
-    if (this.twilio.readyState === this.twilio.OPEN) this.twilio.send(JSON.stringify(message));
+    if (this.twilio.readyState !== this.twilio.OPEN) return;
+    if (this.twilio.bufferedAmount > (this.deps.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES)) {
+      this.dropStalledPeer();
+      return;
+    }
+    this.twilio.send(JSON.stringify(message));
+  }
+
+  /** The peer stopped reading: queueing more would only grow memory, so the stream ends here. */
+  private dropStalledPeer(): void {
+    this.logger.warn(
+      { bufferedBytes: this.twilio.bufferedAmount },
+      'twilio stopped reading: dropping the stream',
+    );
+    this.finish('twilio_not_reading');
+    this.twilio.terminate();
   }
 
   private closeTwilio(code: number, reason: string): void {
@@ -309,6 +365,7 @@ export class CallSession {
       this.twilio.close(code, reason);
     }
     if (code !== 1000) this.phase = 'closed';
+    clearTimeout(this.startTimer);
   }
 
   private isClosed(): boolean {
