@@ -113,7 +113,7 @@ export class ResponseRun {
 
     while (spoken.sentBytes < spoken.audio.length) {
       this.sendAudioChunk(spoken);
-      await this.wait(AUDIO_CHUNK_INTERVAL_MS);
+      await this.wait(this.plan.audioChunkIntervalMs ?? AUDIO_CHUNK_INTERVAL_MS);
       if (this.finished) return;
     }
     this.endSpokenItem(spoken, 'completed');
