@@ -15,6 +15,7 @@ import { startApiUnderTest } from './fuzz/api-under-test.js';
 import { adminRunConfig, publicRunConfig } from './fuzz/fuzz-config.js';
 import { readRunReport, type RunReport } from './fuzz/report.js';
 import { ensureSchemathesis, runSchemathesis, SCHEMATHESIS_VERSION } from './fuzz/schemathesis.js';
+import { installLoopbackFence } from './fuzz/loopback-fence.js';
 import { seedResources } from './fuzz/seed.js';
 import { relaunchTrustingSimulator } from './trusted-relaunch.js';
 
@@ -53,6 +54,7 @@ async function main(): Promise<number> {
   mkdirSync(reportRoot, { recursive: true });
 
   const binary = ensureSchemathesis(say);
+  const fence = installLoopbackFence();
   const api = await startApiUnderTest({
     postgresServerUrl: process.env.DATABASE_URL,
     temporalAddress: process.env.TEMPORAL_ADDRESS,
@@ -106,6 +108,8 @@ async function main(): Promise<number> {
     say(`  answers by status: ${JSON.stringify(report.statuses)}`);
     for (const failure of report.failures) say(`  ${failure}`);
   }
+  if (fence.refused.size > 0)
+    say(`outbound requests refused by the loopback fence, to: ${[...fence.refused].join(', ')}`);
   const total = reports.reduce((sum, report) => sum + report.cases, 0);
   const serverErrors = reports.reduce((sum, report) => sum + report.serverErrors, 0);
   const failed = reports.some((report) => report.exitCode !== 0 || report.failures.length > 0);

@@ -22,6 +22,7 @@ function render(
   auth: { scheme: string; field: 'bearer' | 'api_key'; value: string },
   dictionaries: Record<string, string[]>,
   bindings: Binding[],
+  skipped: string[] = [],
 ): string {
   const lines: string[] = [];
   lines.push(`[auth.openapi.${auth.scheme}]`, `${auth.field} = ${toml(auth.value)}`, '');
@@ -32,6 +33,14 @@ function render(
     `${toml(b.parameter)} = { dictionary = ${toml(b.dictionary)}, probability = ${SEEDED_ID_PROBABILITY} }`;
   const global = bindings.filter((b) => !b.pathRegex);
   if (global.length > 0) lines.push('[parameters]', ...global.map(binding), '');
+  for (const operationId of skipped) {
+    lines.push(
+      '[[operations]]',
+      `include-operation-id = ${toml(operationId)}`,
+      'enabled = false',
+      '',
+    );
+  }
   for (const b of bindings.filter((item) => item.pathRegex)) {
     lines.push('[[operations]]', `include-path-regex = ${toml(b.pathRegex ?? '')}`);
     lines.push(`parameters = { ${binding(b)} }`, '');
@@ -61,6 +70,8 @@ export function publicRunConfig(ids: SeededIds): string {
       { parameter: 'query.call_id', dictionary: 'calls' },
       { parameter: 'query.queue_id', dictionary: 'queues' },
     ],
+    // The worker would deliver the tenant's events to whatever URL the fuzzer sets here.
+    ['setNotificationEndpoint'],
   );
 }
 

@@ -10,6 +10,7 @@ import { hoistNullableReferences } from '../../api/openapi/nullable-references.j
 import { ConfigError, loadConfig } from '../../lib/config.js';
 import { throttledWarning } from '../../lib/throttled-warning.js';
 import { parseTwilioFrame } from '../../media/twilio-messages.js';
+import { isLoopbackHost } from '../../scripts/fuzz/loopback-fence.js';
 import { captureLog } from '../support/log-sink.js';
 
 test('a flood of one warning is one line per interval, the next one carrying the count', () => {
@@ -105,4 +106,13 @@ test('the limits have defaults, are read from their rows, and a headers timeout 
       error instanceof ConfigError &&
       error.problems.some((line) => line.startsWith('HTTP_HEADERS_TIMEOUT_MS: must not exceed')),
   );
+});
+
+test('the fuzz run fence lets loopback through and nothing else', () => {
+  for (const host of ['localhost', '127.0.0.1', '127.8.9.10', '::1', '[::1]']) {
+    assert.equal(isLoopbackHost(host), true, host);
+  }
+  for (const host of ['0.com', 'df.test', '10.0.0.5', '169.254.169.254', '127.0.0.1.example.com']) {
+    assert.equal(isLoopbackHost(host), false, host);
+  }
 });
