@@ -87,6 +87,7 @@ async function main(): Promise<number> {
         documentUrl: `${api.url}${run.document}`,
         configFile,
         reportDirectory,
+        workingDirectory: dataDirectory,
         maxExamples,
         seed,
         workers: 2,

@@ -52,6 +52,8 @@ export interface SchemathesisRun {
   documentUrl: string;
   configFile: string;
   reportDirectory: string;
+  /** Where schemathesis and hypothesis keep their caches (crashes to replay, examples). */
+  workingDirectory: string;
   maxExamples: number;
   seed: number;
   workers: number;
@@ -84,7 +86,10 @@ export function runSchemathesis(options: SchemathesisRun): Promise<number> {
     '--report-dir',
     options.reportDirectory,
   ];
-  const child = spawn(options.binary, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(options.binary, args, {
+    cwd: options.workingDirectory,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => resolve(code ?? 1));
