@@ -1,4 +1,5 @@
 /** Activities that write the call's record to PostgreSQL. Each is idempotent under retry. */
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   finalizeCall,
@@ -29,6 +30,18 @@ function unavailable(message: string): ApplicationFailure {
 
 function resolved(row: AgentVersionRow, reason: string): ResolvedAgentVersion {
   return { agentId: row.agent_id, agentVersionId: row.id, reason, config: row.config };
+}
+
+/**
+ * When the workflow first scheduled this activity, on Temporal's clock: the moment it learned
+ * what the activity records, kept across retries. Undefined outside an activity (direct calls).
+ */
+function scheduledAt(): string | undefined {
+  try {
+    return new Date(Context.current().info.scheduledTimestampMs).toISOString();
+  } catch {
+    return undefined;
+  }
 }
 
 export function createDatabaseActivities(db: Database) {
@@ -79,7 +92,11 @@ export function createDatabaseActivities(db: Database) {
     },
 
     async recordCallProgress(progress: CallProgress): Promise<void> {
-      await recordCallProgress(db, progress);
+      const event = progress.event && {
+        ...progress.event,
+        occurredAt: progress.event.occurredAt ?? scheduledAt(),
+      };
+      await recordCallProgress(db, { ...progress, event });
     },
 
     async saveTranscriptTurns(input: {
@@ -128,7 +145,7 @@ export function createDatabaseActivities(db: Database) {
     },
 
     async finalizeCall(final: CallFinal): Promise<void> {
-      await finalizeCall(db, final);
+      await finalizeCall(db, { ...final, endedAt: final.endedAt ?? scheduledAt() });
     },
   };
 }

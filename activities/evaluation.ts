@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { findCallById, listFunctionCalls, listTranscript, upsertEvaluation } from '../db/calls.js';
 import type { Database } from '../db/database.js';
 import { newId } from '../lib/ids.js';
+import { heartbeatWhile } from './heartbeat.js';
 import type { RubricCriterion } from '../workflows/types.js';
 
 export interface EvaluationDependencies {
@@ -98,70 +99,81 @@ export function deterministicChecks(input: {
   return checks;
 }
 
+export interface EvaluateCallInput {
+  callId: string;
+  tenantId: string;
+  rubric: RubricCriterion[];
+  requiredTools: string[];
+}
+
+export interface EvaluationOutcome {
+  passed: boolean;
+  overallScore: number;
+}
+
 export function createEvaluationActivities(deps: EvaluationDependencies) {
   return {
-    async evaluateCall(input: {
-      callId: string;
-      tenantId: string;
-      rubric: RubricCriterion[];
-      requiredTools: string[];
-    }): Promise<{ passed: boolean; overallScore: number }> {
-      const call = await findCallById(deps.db, input.callId);
-      if (!call) throw new Error('call not found');
-      const turns = await listTranscript(deps.db, input.tenantId, input.callId);
-      const functionCalls = await listFunctionCalls(deps.db, input.tenantId, input.callId);
-
-      const checks = deterministicChecks({
-        status: call.status,
-        turns,
-        functionCalls,
-        requiredTools: input.requiredTools,
-      });
-      const rubric = input.rubric.length > 0 ? input.rubric : DEFAULT_RUBRIC;
-
-      const completion = await deps.openai.chat.completions.create({
-        model: deps.model,
-        messages: [
-          { role: 'system', content: JUDGE_INSTRUCTIONS },
-          {
-            role: 'user',
-            content: JSON.stringify({
-              rubric,
-              transcript: turns.map((turn) => ({ role: turn.role, text: turn.text })),
-              function_calls: functionCalls.map((fc) => ({ name: fc.name, status: fc.status })),
-              outcome: call.status,
-            }),
-          },
-        ],
-        response_format: {
-          type: 'json_schema',
-          json_schema: { name: 'call_evaluation', strict: true, schema: JUDGMENT_JSON_SCHEMA },
-        },
-      });
-      const judgment = judgmentSchema.parse(
-        JSON.parse(completion.choices[0]?.message.content ?? 'null'),
-      );
-
-      const scores = [
-        ...checks.map((check) => (check.passed ? 1 : 0)),
-        ...judgment.criteria.map((c) => c.score),
-      ];
-      const overallScore =
-        scores.reduce((sum, score) => sum + score, 0) / Math.max(scores.length, 1);
-      const passed =
-        checks.every((check) => check.passed) && judgment.criteria.every((c) => c.passed);
-
-      await upsertEvaluation(deps.db, {
-        id: newId('eval'),
-        callId: input.callId,
-        tenantId: input.tenantId,
-        passed,
-        overallScore,
-        checks,
-        judgment,
-        model: completion.model,
-      });
-      return { passed, overallScore };
+    // The judge may take a while: heartbeats let a dead worker's attempt be retried promptly.
+    async evaluateCall(input: EvaluateCallInput): Promise<EvaluationOutcome> {
+      return heartbeatWhile(() => evaluate(input));
     },
   };
+
+  async function evaluate(input: EvaluateCallInput): Promise<EvaluationOutcome> {
+    const call = await findCallById(deps.db, input.callId);
+    if (!call) throw new Error('call not found');
+    const turns = await listTranscript(deps.db, input.tenantId, input.callId);
+    const functionCalls = await listFunctionCalls(deps.db, input.tenantId, input.callId);
+
+    const checks = deterministicChecks({
+      status: call.status,
+      turns,
+      functionCalls,
+      requiredTools: input.requiredTools,
+    });
+    const rubric = input.rubric.length > 0 ? input.rubric : DEFAULT_RUBRIC;
+
+    const completion = await deps.openai.chat.completions.create({
+      model: deps.model,
+      messages: [
+        { role: 'system', content: JUDGE_INSTRUCTIONS },
+        {
+          role: 'user',
+          content: JSON.stringify({
+            rubric,
+            transcript: turns.map((turn) => ({ role: turn.role, text: turn.text })),
+            function_calls: functionCalls.map((fc) => ({ name: fc.name, status: fc.status })),
+            outcome: call.status,
+          }),
+        },
+      ],
+      response_format: {
+        type: 'json_schema',
+        json_schema: { name: 'call_evaluation', strict: true, schema: JUDGMENT_JSON_SCHEMA },
+      },
+    });
+    const judgment = judgmentSchema.parse(
+      JSON.parse(completion.choices[0]?.message.content ?? 'null'),
+    );
+
+    const scores = [
+      ...checks.map((check) => (check.passed ? 1 : 0)),
+      ...judgment.criteria.map((c) => c.score),
+    ];
+    const overallScore = scores.reduce((sum, score) => sum + score, 0) / Math.max(scores.length, 1);
+    const passed =
+      checks.every((check) => check.passed) && judgment.criteria.every((c) => c.passed);
+
+    await upsertEvaluation(deps.db, {
+      id: newId('eval'),
+      callId: input.callId,
+      tenantId: input.tenantId,
+      passed,
+      overallScore,
+      checks,
+      judgment,
+      model: completion.model,
+    });
+    return { passed, overallScore };
+  }
 }

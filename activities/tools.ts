@@ -7,6 +7,7 @@ import { findCredential } from '../db/credentials.js';
 import type { Database } from '../db/database.js';
 import type { SecretBox } from '../lib/secret-box.js';
 import { signWebhook, SIGNATURE_HEADER } from '../lib/webhook-signature.js';
+import { heartbeatWhile } from './heartbeat.js';
 import { checkAgainstSchema } from './tool-schemas.js';
 import type { ToolDefinition, ToolResult } from '../workflows/types.js';
 
@@ -155,7 +156,8 @@ export function createToolActivities(deps: ToolDependencies) {
       const check = checkAgainstSchema(input.tool.parameters, input.arguments);
       if (!check.ok) return failed('invalid_arguments', check.problems);
       try {
-        return await callWebhook(input, input.tool);
+        const tool = input.tool;
+        return await heartbeatWhile(() => callWebhook(input, tool));
       } catch (error) {
         if (error instanceof ApplicationFailure) {
           return { status: 'failed', output: JSON.stringify({ error: error.message }) };

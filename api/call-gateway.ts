@@ -5,6 +5,7 @@
  */
 import { WorkflowIdConflictPolicy, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { DependencyUnavailableError } from '../lib/errors.js';
+import { callStartOptions } from '../workflows/call-start.js';
 import { retryCallbackSignal, stopCallbackSignal } from '../workflows/callback-messages.js';
 import type { CallbackWorkflowInput } from '../workflows/callback-types.js';
 import { callbackWorkflowId, callWorkflowId, notificationWorkflowId } from '../workflows/ids.js';
@@ -16,12 +17,7 @@ import {
   twilioStatusSignal,
 } from '../workflows/messages.js';
 import type { NotificationWorkflowInput } from '../workflows/notification-types.js';
-import {
-  CALL_DIRECTION,
-  CALL_STATUS,
-  TENANT_ID,
-  WORKFLOW_KIND,
-} from '../workflows/search-attributes.js';
+import { TENANT_ID, WORKFLOW_KIND } from '../workflows/search-attributes.js';
 import type {
   CallWorkflowInput,
   MachineDetectionEvent,
@@ -51,7 +47,18 @@ export interface CallGateway {
   ): Promise<{ workflowId: string }>;
 }
 
-export function createCallGateway(connect: () => Promise<Client>, taskQueue: string): CallGateway {
+/**
+ * How long one request to Temporal may take, its retries included. The SDK retries an
+ * unreachable server for about 15 s, as long as Twilio waits for a webhook: an inbound
+ * caller must hear the polite answer well before that.
+ */
+export const DEFAULT_TEMPORAL_REQUEST_TIMEOUT_MS = 5_000;
+
+export function createCallGateway(
+  connect: () => Promise<Client>,
+  taskQueue: string,
+  requestTimeoutMs = DEFAULT_TEMPORAL_REQUEST_TIMEOUT_MS,
+): CallGateway {
   let client: Promise<Client> | undefined;
 
   async function withClient<T>(work: (c: Client) => Promise<T>): Promise<T> {
@@ -64,7 +71,9 @@ export function createCallGateway(connect: () => Promise<Client>, taskQueue: str
       throw new DependencyUnavailableError('temporal', { cause: error });
     }
     try {
-      return await work(connected);
+      return await connected.connection.withDeadline(Date.now() + requestTimeoutMs, () =>
+        work(connected),
+      );
     } catch (error) {
       if (isUnavailable(error)) throw new DependencyUnavailableError('temporal', { cause: error });
       throw error;
@@ -74,22 +83,15 @@ export function createCallGateway(connect: () => Promise<Client>, taskQueue: str
   return {
     startCall: (input) =>
       withClient(async (c) => {
-        const workflowId = callWorkflowId(input.callId);
+        const start = callStartOptions(input);
         await c.workflow.start('callWorkflow', {
+          ...start,
           taskQueue,
-          workflowId,
           args: [input],
           // A retried webhook or request joins the call already running.
           workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-          typedSearchAttributes: [
-            { key: TENANT_ID, value: input.tenantId },
-            { key: CALL_DIRECTION, value: input.direction },
-            { key: CALL_STATUS, value: input.direction === 'inbound' ? 'ringing' : 'queued' },
-            { key: WORKFLOW_KIND, value: 'call' },
-          ],
-          memo: { tenantId: input.tenantId, direction: input.direction },
         });
-        return { workflowId };
+        return { workflowId: start.workflowId };
       }),
 
     signalStatus: (callId, event) =>
@@ -150,6 +152,7 @@ export function createCallGateway(connect: () => Promise<Client>, taskQueue: str
             { key: TENANT_ID, value: input.tenantId },
             { key: WORKFLOW_KIND, value: 'callback' },
           ],
+          staticSummary: `callback task ${input.taskId}`,
         });
         return { workflowId };
       }),

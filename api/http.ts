@@ -43,10 +43,7 @@ function findUnstorableText(value: unknown, path: string[], found: string[]): vo
   }
 }
 
-export function parseInput<Schema extends z.ZodType>(
-  schema: Schema,
-  input: unknown,
-): z.output<Schema> {
+function refuseUnstorableText(input: unknown): void {
   const unstorable: string[] = [];
   findUnstorableText(input, [], unstorable);
   if (unstorable.length > 0) {
@@ -57,6 +54,13 @@ export function parseInput<Schema extends z.ZodType>(
       })),
     );
   }
+}
+
+export function parseInput<Schema extends z.ZodType>(
+  schema: Schema,
+  input: unknown,
+): z.output<Schema> {
+  refuseUnstorableText(input);
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
   throw new ValidationError(
@@ -64,6 +68,23 @@ export function parseInput<Schema extends z.ZodType>(
       field: issue.path.length > 0 ? issue.path.join('.') : '(body)',
       message: issue.message,
     })),
+  );
+}
+
+/** parseInput for a query string: an unknown parameter is named as the failing field. */
+export function parseQuery<Schema extends z.ZodType>(
+  schema: Schema,
+  query: unknown,
+): z.output<Schema> {
+  refuseUnstorableText(query);
+  const parsed = schema.safeParse(query);
+  if (parsed.success) return parsed.data;
+  throw new ValidationError(
+    parsed.error.issues.flatMap((issue) =>
+      issue.code === 'unrecognized_keys'
+        ? issue.keys.map((key) => ({ field: key, message: 'not a known query parameter' }))
+        : [{ field: issue.path.join('.') || '(query)', message: issue.message }],
+    ),
   );
 }
 

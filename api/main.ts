@@ -26,10 +26,14 @@ const db = openDatabase(
   },
   logger,
 );
-const calls = createCallGateway(() => connectClient(config), config.temporal.taskQueue);
+const calls = createCallGateway(
+  () => connectClient(config),
+  config.temporal.taskQueue,
+  config.temporal.requestTimeoutMs,
+);
 const server = createBoundedServer(createApp({ config, db, calls, logger }));
 applyServerTimeouts(server, config.http);
-server.listen(config.api.port, () => {
+server.listen(config.api.port, config.listenHost, () => {
   logger.info({ port: config.api.port, publicUrl: config.api.publicUrl }, 'api listening');
 });
 

@@ -86,8 +86,13 @@ export interface CallProgress {
   agentVersionId?: string;
   versionReason?: string;
   answeredBy?: string;
-  /** `key` dedupes an event that may happen more than once in a call; the type otherwise. */
-  event?: { type: string; detail: Record<string, unknown>; key?: string };
+  /** A handoff started: the call stays escalated whatever the handoff's outcome. */
+  escalated?: boolean;
+  /**
+   * `key` dedupes an event that may happen more than once in a call; the type otherwise.
+   * `occurredAt` (ISO 8601) is when the workflow learned it; the time of the insert otherwise.
+   */
+  event?: { type: string; detail: Record<string, unknown>; key?: string; occurredAt?: string };
 }
 
 export async function recordCallProgress(db: Database, progress: CallProgress): Promise<void> {
@@ -99,8 +104,10 @@ export async function recordCallProgress(db: Database, progress: CallProgress): 
          agent_version_id = COALESCE($5, agent_version_id),
          agent_id = COALESCE(agent_id, (SELECT agent_id FROM agent_versions WHERE id = $5)),
          version_reason = COALESCE($6, version_reason),
-         answered_at = CASE WHEN $3 = 'in-progress' THEN COALESCE(answered_at, now()) ELSE answered_at END,
-         outcome = CASE WHEN $7::text LIKE 'machine%' THEN 'voicemail' ELSE outcome END
+         answered_at = CASE WHEN $3 = 'in-progress'
+           THEN COALESCE(answered_at, $8::timestamptz, now()) ELSE answered_at END,
+         outcome = CASE WHEN $7::text LIKE 'machine%' THEN 'voicemail' ELSE outcome END,
+         escalated = escalated OR $9
        WHERE id = $1 AND tenant_id = $2`,
       [
         progress.callId,
@@ -110,11 +117,16 @@ export async function recordCallProgress(db: Database, progress: CallProgress): 
         progress.agentVersionId ?? null,
         progress.versionReason ?? null,
         progress.answeredBy ?? null,
+        progress.event?.occurredAt ?? null,
+        progress.escalated ?? false,
       ],
     );
     if (progress.event) {
-      const { type, detail, key } = progress.event;
-      await insertCallEvent(client, progress.callId, progress.tenantId, type, detail, key);
+      const { type, detail, key, occurredAt } = progress.event;
+      await insertCallEvent(client, progress.callId, progress.tenantId, type, detail, {
+        key,
+        occurredAt,
+      });
     }
   });
 }
@@ -125,13 +137,14 @@ export async function insertCallEvent(
   tenantId: string,
   type: string,
   detail: Record<string, unknown>,
-  dedupeKey = type,
+  options: { key?: string; occurredAt?: string } = {},
 ): Promise<void> {
   // The dedupe key (the type by default): an activity retried after a lost reply records once.
   await db.query(
-    `INSERT INTO call_events (call_id, tenant_id, type, detail, dedupe_key)
-     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (call_id, dedupe_key) DO NOTHING`,
-    [callId, tenantId, type, detail, dedupeKey],
+    `INSERT INTO call_events (call_id, tenant_id, type, detail, dedupe_key, occurred_at)
+     VALUES ($1, $2, $3, $4, $5, COALESCE($6::timestamptz, now()))
+     ON CONFLICT (call_id, dedupe_key) DO NOTHING`,
+    [callId, tenantId, type, detail, options.key ?? type, options.occurredAt ?? null],
   );
 }
 
@@ -142,14 +155,17 @@ export interface CallFinal {
   outcome: string;
   durationSec: number | null;
   endReason: string;
+  /** ISO 8601: when the call reached its final status; the time of the record otherwise. */
+  endedAt?: string;
 }
 
 export async function finalizeCall(db: Database, final: CallFinal): Promise<void> {
   await db.transaction(async (client) => {
-    await client.query(
+    const updated = await client.query<{ ended_at: Date }>(
       `UPDATE calls SET status = $3, duration_sec = $4, end_reason = $5, outcome = $6,
-         ended_at = COALESCE(ended_at, now())
-       WHERE id = $1 AND tenant_id = $2`,
+         ended_at = COALESCE(ended_at, $7::timestamptz, now())
+       WHERE id = $1 AND tenant_id = $2
+       RETURNING ended_at`,
       [
         final.callId,
         final.tenantId,
@@ -157,13 +173,17 @@ export async function finalizeCall(db: Database, final: CallFinal): Promise<void
         final.durationSec,
         final.endReason,
         final.outcome,
+        final.endedAt ?? null,
       ],
     );
-    await insertCallEvent(client, final.callId, final.tenantId, 'ended', {
-      status: final.status,
-      outcome: final.outcome,
-      reason: final.endReason,
-    });
+    await insertCallEvent(
+      client,
+      final.callId,
+      final.tenantId,
+      'ended',
+      { status: final.status, outcome: final.outcome, reason: final.endReason },
+      { occurredAt: updated.rows[0]?.ended_at.toISOString() ?? final.endedAt },
+    );
   });
 }
 
@@ -239,10 +259,14 @@ export async function insertFunctionCall(db: Database, call: FunctionCallInput):
         call.completedAt,
       ],
     );
-    await client.query(
-      `INSERT INTO call_events (call_id, tenant_id, type, detail, dedupe_key)
-       VALUES ($1, $2, 'tool', $3, 'tool:' || $4) ON CONFLICT (call_id, dedupe_key) DO NOTHING`,
-      [call.callId, call.tenantId, { name: call.name, status: call.status }, call.toolCallId],
+    // On the timeline at the moment the model called it.
+    await insertCallEvent(
+      client,
+      call.callId,
+      call.tenantId,
+      'tool',
+      { name: call.name, status: call.status, toolCallId: call.toolCallId },
+      { key: `tool:${call.toolCallId}`, occurredAt: call.startedAt },
     );
   });
 }

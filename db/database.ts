@@ -29,8 +29,12 @@ export interface DatabaseOptions {
   statementTimeoutMs?: number;
 }
 
-/** SQLSTATE classes that mean the server, not the query, is the problem. */
-const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300']);
+/**
+ * SQLSTATEs that mean the server, not the query, is the problem: shutting down, starting
+ * up, too many connections, and 57014, a statement cancelled by statement_timeout (the
+ * database is too slow or stuck behind a lock: a client should retry, not see a 500).
+ */
+const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300', '57014']);
 
 export function isConnectionFailure(error: unknown): boolean {
   if (!(error instanceof Error)) return false;

@@ -12,6 +12,8 @@ import type { Logger } from '../lib/logger.js';
 export interface EmbeddedDatabase {
   url: string;
   stop(): Promise<void>;
+  /** Starts the server again on the same directory and port after stop() (fault tests). */
+  start(): Promise<void>;
 }
 
 const DATABASE_NAME = 'stateset_voice';
@@ -62,5 +64,6 @@ export async function startEmbeddedDatabase(
   return {
     url: `postgres://postgres:${LOCAL_PASSWORD}@127.0.0.1:${port}/${DATABASE_NAME}`,
     stop: () => server.stop(),
+    start: () => server.start(),
   };
 }

@@ -3,8 +3,10 @@
  * written by that instance, read per tenant. A session is active while it has
  * not ended and its instance is live (see bridge-instances.ts).
  */
+import type { PagePosition } from '../lib/pagination.js';
 import { INSTANCE_IS_LIVE } from './bridge-instances.js';
 import type { Queryable } from './database.js';
+import { keysetSql, pagePositionColumn } from './keyset.js';
 
 /** What a live session is doing; `ended` once its stream is over. */
 export const VOICE_SESSION_STATES = [
@@ -46,14 +48,8 @@ export interface VoiceSessionRow {
   end_reason: string | null;
   /** Whether the instance carrying the session is live now. */
   instance_live: boolean;
-  /** started_at in microseconds since the epoch, exact, for keyset paging. */
-  started_at_us: string;
-}
-
-/** Where a page starts: after the row with this (started_at, id), newest first. */
-export interface VoiceSessionKeyset {
-  startedAtUs: string;
-  id: string;
+  /** started_at to the microsecond, for keyset paging (db/keyset.ts). */
+  page_at: string;
 }
 
 export interface VoiceSessionFilter {
@@ -63,7 +59,7 @@ export interface VoiceSessionFilter {
   startedBefore?: Date;
   /** Only sessions not ended whose instance is live. */
   activeOnly?: boolean;
-  after?: VoiceSessionKeyset;
+  after?: PagePosition;
   limit: number;
 }
 
@@ -99,11 +95,14 @@ export async function saveVoiceSession(
   );
 }
 
-const SELECT_SESSIONS = `SELECT vs.id, vs.tenant_id, vs.call_id, vs.stream_sid, vs.bridge_instance_id,
+const PAGE_COLUMNS = { time: 'started_at', table: 'vs' };
+
+function selectSessions(positionColumn: string): string {
+  return `SELECT vs.id, vs.tenant_id, vs.call_id, vs.stream_sid, vs.bridge_instance_id,
     vs.state, vs.state_changed_at, vs.started_at, vs.ended_at, vs.end_reason,
-    ${INSTANCE_IS_LIVE} AS instance_live,
-    (extract(epoch FROM vs.started_at) * 1000000)::bigint::text AS started_at_us
+    ${INSTANCE_IS_LIVE} AS instance_live, ${positionColumn}
   FROM voice_sessions vs JOIN bridge_instances bi ON bi.id = vs.bridge_instance_id`;
+}
 
 /** One tenant's sessions, newest first; `limit + 1` rows are read so the caller knows if more follow. */
 export async function listVoiceSessions(
@@ -111,29 +110,26 @@ export async function listVoiceSessions(
   tenantId: string,
   filter: VoiceSessionFilter,
 ): Promise<VoiceSessionRow[]> {
+  const params: unknown[] = [
+    tenantId,
+    filter.callId ?? null,
+    filter.state ?? null,
+    filter.startedAfter ?? null,
+    filter.startedBefore ?? null,
+    filter.activeOnly ?? false,
+  ];
+  const page = keysetSql({ after: filter.after, limit: filter.limit }, params, PAGE_COLUMNS);
   const result = await db.query<VoiceSessionRow>(
-    `${SELECT_SESSIONS}
+    `${selectSessions(page.positionColumn)}
      WHERE vs.tenant_id = $1
        AND ($2::text IS NULL OR vs.call_id = $2)
        AND ($3::text IS NULL OR vs.state = $3)
        AND ($4::timestamptz IS NULL OR vs.started_at >= $4)
        AND ($5::timestamptz IS NULL OR vs.started_at < $5)
        AND (NOT $6::boolean OR (vs.ended_at IS NULL AND ${INSTANCE_IS_LIVE}))
-       AND ($7::bigint IS NULL OR (vs.started_at, vs.id) <
-         (timestamptz 'epoch' + $7::bigint * interval '1 microsecond', $8::text))
-     ORDER BY vs.started_at DESC, vs.id DESC
-     LIMIT $9`,
-    [
-      tenantId,
-      filter.callId ?? null,
-      filter.state ?? null,
-      filter.startedAfter ?? null,
-      filter.startedBefore ?? null,
-      filter.activeOnly ?? false,
-      filter.after?.startedAtUs ?? null,
-      filter.after?.id ?? null,
-      filter.limit + 1,
-    ],
+       ${page.condition ? `AND ${page.condition}` : ''}
+     ${page.orderAndLimit}`,
+    params,
   );
   return result.rows;
 }
@@ -144,7 +140,7 @@ export async function findVoiceSession(
   id: string,
 ): Promise<VoiceSessionRow | undefined> {
   const result = await db.query<VoiceSessionRow>(
-    `${SELECT_SESSIONS} WHERE vs.tenant_id = $1 AND vs.id = $2`,
+    `${selectSessions(pagePositionColumn(PAGE_COLUMNS))} WHERE vs.tenant_id = $1 AND vs.id = $2`,
     [tenantId, id],
   );
   return result.rows[0];

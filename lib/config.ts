@@ -12,81 +12,58 @@ const optionalText = z
   .transform((value) => (value ? value : undefined));
 const httpUrl = z.url({ protocol: /^https?$/ }).transform((value) => value.replace(/\/+$/, ''));
 const socketUrl = z.url({ protocol: /^wss?$/ });
+const bytes = z.coerce.number().int().min(1_024);
 
-const environmentSchema = z
-  .object({
-    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-    LOG_LEVEL: z
-      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-      .default('info'),
+const environmentSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
-    API_PORT: port.default(3000),
-    MEDIA_PORT: port.default(3001),
-    PUBLIC_URL: httpUrl.default('http://localhost:3000'),
-    MEDIA_STREAM_URL: socketUrl.default('ws://localhost:3001/media-stream'),
-    STREAM_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters'),
-    API_REQUESTS_PER_MINUTE_PER_ADDRESS: z.coerce.number().int().min(1).default(1_200),
-    BRIDGE_HEARTBEAT_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
+  /** The interface the api and the media bridge listen on; every interface by default. */
+  LISTEN_HOST: z.string().trim().min(1).default('0.0.0.0'),
+  API_PORT: port.default(3000),
+  MEDIA_PORT: port.default(3001),
+  PUBLIC_URL: httpUrl.default('http://localhost:3000'),
+  MEDIA_STREAM_URL: socketUrl.default('ws://localhost:3001/media-stream'),
+  STREAM_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters'),
+  API_REQUESTS_PER_MINUTE_PER_ADDRESS: z.coerce.number().int().min(1).default(1_200),
+  BRIDGE_HEARTBEAT_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
 
-    HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
-    HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
-    HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
-    API_MAX_JSON_BODY_BYTES: z.coerce
-      .number()
-      .int()
-      .min(1_024)
-      .default(64 * 1_024),
-    TWILIO_MAX_WEBHOOK_BODY_BYTES: z.coerce
-      .number()
-      .int()
-      .min(1_024)
-      .default(64 * 1_024),
-    MEDIA_MAX_MESSAGE_BYTES: z.coerce
-      .number()
-      .int()
-      .min(1_024)
-      .default(64 * 1_024),
-    MEDIA_MAX_BUFFERED_BYTES: z.coerce
-      .number()
-      .int()
-      .min(1_024)
-      .default(1_024 * 1_024),
-    MEDIA_START_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+  API_MAX_JSON_BODY_BYTES: bytes.default(64 * 1_024),
+  TWILIO_MAX_WEBHOOK_BODY_BYTES: bytes.default(64 * 1_024),
+  MEDIA_MAX_MESSAGE_BYTES: bytes.default(64 * 1_024),
+  MEDIA_MAX_BUFFERED_BYTES: bytes.default(1_024 * 1_024),
+  MEDIA_START_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
 
-    DATABASE_URL: optionalText.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
-    EMBEDDED_DB_DIR: z.string().default('.data/postgres'),
-    EMBEDDED_DB_PORT: port.default(54_329),
-    DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
-    DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+  DATABASE_URL: optionalText.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
+  EMBEDDED_DB_DIR: z.string().default('.data/postgres'),
+  EMBEDDED_DB_PORT: port.default(54_329),
+  DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
 
-    TEMPORAL_ADDRESS: z.string().default('localhost:7233'),
-    TEMPORAL_NAMESPACE: z.string().default('default'),
-    TEMPORAL_TASK_QUEUE: z.string().default('voice-calls'),
-    TEMPORAL_UI_URL: httpUrl.default('http://localhost:8233'),
-    TEMPORAL_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(3_000),
-    WORKFLOW_BUNDLE_PATH: optionalText,
+  TEMPORAL_ADDRESS: z.string().default('localhost:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default('voice-calls'),
+  TEMPORAL_UI_URL: httpUrl.default('http://localhost:8233'),
+  TEMPORAL_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(3_000),
+  TEMPORAL_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+  WORKFLOW_BUNDLE_PATH: optionalText,
 
-    TWILIO_ACCOUNT_SID: z
-      .string()
-      .regex(/^AC[0-9a-f]{32}$/, 'must look like AC followed by 32 hex'),
-    TWILIO_AUTH_TOKEN: z.string().min(1),
-    TWILIO_API_BASE_URL: optionalText.pipe(httpUrl.optional()),
+  TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-f]{32}$/, 'must look like AC followed by 32 hex'),
+  TWILIO_AUTH_TOKEN: z.string().min(1),
+  TWILIO_API_BASE_URL: optionalText.pipe(httpUrl.optional()),
 
-    OPENAI_API_KEY: z.string().min(1),
-    OPENAI_BASE_URL: optionalText.pipe(httpUrl.optional()),
-    OPENAI_REALTIME_MODEL: z.string().default('gpt-realtime'),
-    OPENAI_EVALUATION_MODEL: z.string().default('gpt-4.1-mini'),
-    MODEL_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+  OPENAI_API_KEY: z.string().min(1),
+  OPENAI_BASE_URL: optionalText.pipe(httpUrl.optional()),
+  OPENAI_REALTIME_MODEL: z.string().default('gpt-realtime'),
+  OPENAI_EVALUATION_MODEL: z.string().default('gpt-4.1-mini'),
+  MODEL_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
 
-    ADMIN_API_KEY: optionalText.pipe(z.string().min(24).optional()),
-    SECRETS_MASTER_KEY: z
-      .string()
-      .regex(/^[0-9a-f]{64}$/i, 'must be 32 bytes as 64 hex characters'),
-  })
-  .refine((e) => e.HTTP_HEADERS_TIMEOUT_MS <= e.HTTP_REQUEST_TIMEOUT_MS, {
-    path: ['HTTP_HEADERS_TIMEOUT_MS'],
-    message: 'must not exceed HTTP_REQUEST_TIMEOUT_MS (the headers are part of the request)',
-  });
+  ADMIN_API_KEY: optionalText.pipe(z.string().min(24).optional()),
+  SECRETS_MASTER_KEY: z.string().regex(/^[0-9a-f]{64}$/i, 'must be 32 bytes as 64 hex characters'),
+});
 
 export type Environment = z.input<typeof environmentSchema>;
 
@@ -102,6 +79,7 @@ export interface HttpTimeouts {
 export interface Config {
   env: 'development' | 'test' | 'production';
   logLevel: string;
+  listenHost: string;
   api: {
     port: number;
     publicUrl: string;
@@ -139,6 +117,8 @@ export interface Config {
     taskQueue: string;
     uiUrl: string;
     connectTimeoutMs: number;
+    /** One request from the api (start a call, signal it), its retries included. */
+    requestTimeoutMs: number;
     workflowBundlePath?: string;
   };
   twilio: { accountSid: string; authToken: string; apiBaseUrl?: string };
@@ -169,9 +149,15 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     );
   }
   const e = parsed.data;
+  if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError([
+      'HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS (the headers are part of the request)',
+    ]);
+  }
   return {
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
+    listenHost: e.LISTEN_HOST,
     api: {
       port: e.API_PORT,
       publicUrl: e.PUBLIC_URL,
@@ -206,6 +192,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       uiUrl: e.TEMPORAL_UI_URL,
       connectTimeoutMs: e.TEMPORAL_CONNECT_TIMEOUT_MS,
+      requestTimeoutMs: e.TEMPORAL_REQUEST_TIMEOUT_MS,
       workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
     },
     twilio: {

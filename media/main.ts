@@ -51,7 +51,7 @@ const media = createMediaServer({
   recorder: bridge.recorder,
   logger,
 });
-media.server.listen(config.media.port, () =>
+media.server.listen(config.media.port, config.listenHost, () =>
   logger.info(
     { port: config.media.port, bridgeInstanceId: bridge.instanceId },
     'media bridge listening',

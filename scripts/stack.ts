@@ -307,7 +307,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       await running;
     });
 
-    const calls = createCallGateway(() => Promise.resolve(client), config.temporal.taskQueue);
+    const calls = createCallGateway(
+      () => Promise.resolve(client),
+      config.temporal.taskQueue,
+      config.temporal.requestTimeoutMs,
+    );
     apiHttp.on('request', createApp({ config, db, calls, logger }));
 
     const bridge = await startBridgeInstance({

@@ -20,6 +20,8 @@ export interface ToolRequestRecord {
   signedAtSec: number | null;
   /** Present for the identity verification tool only. */
   keypadEntry?: string;
+  /** When the request arrived (Date.now()). */
+  receivedAtMs: number;
 }
 
 /** How the backend answers one tool (by the tool name in the request). */
@@ -32,6 +34,11 @@ export interface ToolBehaviour {
   delayMs?: number;
   /** Answer 503 to this many requests before behaving as above. */
   failFirst?: number;
+  /**
+   * Hold each answer until this settles (then `delayMs`): a fault test kills the
+   * worker that sent the request meanwhile. The side effect is already done.
+   */
+  hold?: Promise<unknown>;
 }
 
 export interface TenantBackend {
@@ -39,6 +46,8 @@ export interface TenantBackend {
   requests: ToolRequestRecord[];
   /** Distinct side effects performed (one per idempotency key). */
   sideEffects: number;
+  /** Distinct side effects performed for one call (idempotency keys `<call id>:...`). */
+  sideEffectsOf(callId: string): number;
   setTool(name: string, behaviour: ToolBehaviour): void;
   close(): Promise<void>;
 }
@@ -90,6 +99,7 @@ export async function startTenantBackend(secret: string, port = 0): Promise<Tena
         arguments: parsed?.arguments,
         signatureValid,
         signedAtSec: signedAt ? Number(signedAt) : null,
+        receivedAtMs: Date.now(),
         ...(parsed?.keypad_entry !== undefined ? { keypadEntry: parsed.keypad_entry } : {}),
       });
 
@@ -116,8 +126,12 @@ export async function startTenantBackend(secret: string, port = 0): Promise<Tena
         if (!response.destroyed)
           response.writeHead(status, { 'content-type': 'application/json' }).end(body);
       };
-      if (behaviour.delayMs) setTimeout(send, behaviour.delayMs);
-      else send();
+      const answer = () => {
+        if (behaviour.delayMs) setTimeout(send, behaviour.delayMs);
+        else send();
+      };
+      if (behaviour.hold) void behaviour.hold.then(answer, answer);
+      else answer();
     });
   });
 
@@ -129,6 +143,8 @@ export async function startTenantBackend(secret: string, port = 0): Promise<Tena
     get sideEffects() {
       return answered.size;
     },
+    sideEffectsOf: (callId) =>
+      [...answered.keys()].filter((key) => key.startsWith(`${callId}:`)).length,
     setTool: (name, behaviour) => {
       behaviours.set(name, behaviour);
       failures.delete(name);

@@ -23,5 +23,9 @@ export async function createCallWorker(options: CallWorkerOptions): Promise<Work
     workflowBundle,
     activities: createActivities(options.dependencies),
     shutdownGraceTime: '10 seconds',
+    // A task for a workflow cached by a worker that died waits this long on that worker's
+    // sticky queue before any worker may take it (and replay the history): Temporal's 10 s
+    // default is a long silence on a live call.
+    stickyQueueScheduleToStartTimeout: '3 seconds',
   });
 }

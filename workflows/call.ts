@@ -26,6 +26,8 @@ import {
   twilioStatusSignal,
   type CallStateView,
 } from './messages.js';
+import { withSummaries } from './activity-summaries.js';
+import { createCallTimeline } from './call-timeline.js';
 import { mediaSessionConfig } from './media-session.js';
 import {
   callOutcome,
@@ -50,29 +52,29 @@ import {
   type TranscriptTurn,
   type ToolInvocation,
 } from './types.js';
+import { RECORD_WRITE_OPTIONS } from './record-writes.js';
 
-const store = proxyActivities<CallActivities>({
-  startToCloseTimeout: '10 seconds',
-  retry: {
-    initialInterval: '500 milliseconds',
-    backoffCoefficient: 2,
-    maximumInterval: '30 seconds',
-  },
-});
+const store = withSummaries(proxyActivities<CallActivities>(RECORD_WRITE_OPTIONS));
 
-const telephony = proxyActivities<CallActivities>({
-  startToCloseTimeout: '15 seconds',
-  retry: {
-    initialInterval: '1 second',
-    maximumAttempts: 5,
-    nonRetryableErrorTypes: ['TelephonyRejected'],
-  },
-});
+const telephony = withSummaries(
+  proxyActivities<CallActivities>({
+    startToCloseTimeout: '15 seconds',
+    retry: {
+      initialInterval: '1 second',
+      maximumAttempts: 5,
+      nonRetryableErrorTypes: ['TelephonyRejected'],
+    },
+  }),
+);
 
-const grading = proxyActivities<CallActivities>({
-  startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '2 seconds', maximumAttempts: 4 },
-});
+// The judge may take a minute; the activity heartbeats, so a dead worker is noticed in seconds.
+const grading = withSummaries(
+  proxyActivities<CallActivities>({
+    startToCloseTimeout: '2 minutes',
+    heartbeatTimeout: '10 seconds',
+    retry: { initialInterval: '2 seconds', maximumAttempts: 4 },
+  }),
+);
 
 /** How long Twilio may take to report a final status after we hang up (a message included). */
 const HANG_UP_SETTLE_MS = 30_000;
@@ -110,6 +112,10 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
   let savedTurns = 0;
 
   const ids = { callId: input.callId, tenantId: input.tenantId };
+  // Calls started before the timeline recorded ringing, the answer and the media stream replay
+  // without those records.
+  const recordsTimeline = patched('call-timeline');
+  const timeline = createCallTimeline(ids);
   const tools = createToolRunner({
     ...ids,
     getVersion: () => version,
@@ -138,6 +144,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
     if (STATUS_RANK[next] <= STATUS_RANK[status]) return false;
     status = next;
     upsertSearchAttributes([{ key: CALL_STATUS, value: status }]);
+    if (recordsTimeline) timeline.noteStatus(status, answeredBy);
     return true;
   }
 
@@ -212,6 +219,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
       streamSid = claimed;
       // Twilio only opens a stream on a live call: an inbound call is in progress from here.
       moveStatus('in-progress');
+      if (recordsTimeline) timeline.noteMediaStream(claimed);
       return mediaSessionConfig(ids, resolved, {
         greeting: input.greeting,
         endsAtMs: conversationDeadline(resolved),
@@ -284,6 +292,8 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
   phase = 'dialing';
   if (input.direction === 'outbound') {
     moveStatus('dialing');
+    // Dialed is when we asked, so it precedes whatever Twilio reports back.
+    const dialedAt = new Date().toISOString();
     try {
       const placed = await telephony.placeCall({
         ...ids,
@@ -295,7 +305,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
       await store.recordCallProgress({
         ...ids,
         callSid: placed.callSid,
-        event: { type: 'dialed', detail: {} },
+        event: { type: 'dialed', detail: {}, occurredAt: dialedAt },
       });
     } catch (error) {
       moveStatus('failed');
@@ -316,7 +326,11 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
       ...ids,
       status,
       answeredBy,
-      event: { type: 'answered', detail: answeredBy ? { answeredBy } : {} },
+      event: {
+        type: 'answered',
+        detail: answeredBy ? { answeredBy } : {},
+        occurredAt: timeline.answeredAt(),
+      },
     });
     if (emitsTenantEvents) {
       await emitTenantEvent(input.tenantId, 'voice.call.started', {
@@ -392,6 +406,8 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
   if (!streamClosed) streamSid = undefined; // the bridge is gone; nothing more will arrive
   await flushing;
   await condition(allHandlersFinished, HANDLERS_SETTLE_MS);
+  await timeline.settled();
+  await tools.recordsWritten();
 
   // Wrap-up: the record, then the evaluation (which never blocks the record).
   phase = 'wrap-up';
@@ -399,7 +415,14 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
     hangUpReason ??
     (handoffOutcome ? `handoff_${handoffOutcome}` : isAnswered() ? 'caller_hung_up' : status);
   const outcome = callOutcome(status, answeredBy, endReason);
-  await store.finalizeCall({ ...ids, status, outcome, durationSec, endReason });
+  await store.finalizeCall({
+    ...ids,
+    status,
+    outcome,
+    durationSec,
+    endReason,
+    endedAt: timeline.endedAt(),
+  });
   if (emitsTenantEvents) {
     await emitTenantEvent(input.tenantId, 'voice.call.completed', {
       call_id: input.callId,

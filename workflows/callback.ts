@@ -15,19 +15,13 @@ import {
 } from './callback-messages.js';
 import { nextCallableTime } from './callback-schedule.js';
 import type { CallbackOutcome, CallbackWorkflowInput } from './callback-types.js';
-import { callWorkflowId } from './ids.js';
-import { CALL_DIRECTION, CALL_STATUS, TENANT_ID, WORKFLOW_KIND } from './search-attributes.js';
+import { withSummaries } from './activity-summaries.js';
+import { callStartOptions } from './call-start.js';
 import { emitTenantEvent } from './tenant-events.js';
 import type { CallSummary, CallWorkflowInput } from './types.js';
+import { RECORD_WRITE_OPTIONS } from './record-writes.js';
 
-const store = proxyActivities<CallActivities>({
-  startToCloseTimeout: '10 seconds',
-  retry: {
-    initialInterval: '500 milliseconds',
-    backoffCoefficient: 2,
-    maximumInterval: '30 seconds',
-  },
-});
+const store = withSummaries(proxyActivities<CallActivities>(RECORD_WRITE_OPTIONS));
 
 export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<CallbackOutcome> {
   let stopped: 'completed' | 'canceled' | undefined;
@@ -133,14 +127,8 @@ export async function callbackWorkflow(input: CallbackWorkflowInput): Promise<Ca
       agentVersionId: plan.agentVersionId,
     };
     return executeChild('callWorkflow', {
-      workflowId: callWorkflowId(callId),
+      ...callStartOptions(callInput, { callbackTaskId: input.taskId }),
       args: [callInput],
-      typedSearchAttributes: [
-        { key: TENANT_ID, value: input.tenantId },
-        { key: CALL_DIRECTION, value: 'outbound' },
-        { key: CALL_STATUS, value: 'queued' },
-        { key: WORKFLOW_KIND, value: 'call' },
-      ],
     });
   }
 }

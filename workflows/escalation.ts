@@ -6,6 +6,7 @@
  */
 import { ParentClosePolicy, proxyActivities, startChild, uuid4 } from '@temporalio/workflow';
 import type { CallActivities } from '../activities/index.js';
+import { withSummaries } from './activity-summaries.js';
 import type { HandoffRequest } from './handoff-types.js';
 import { callbackWorkflowId } from './ids.js';
 import { TENANT_ID, WORKFLOW_KIND } from './search-attributes.js';
@@ -17,11 +18,9 @@ import type {
   ToolResult,
   TranscriptTurn,
 } from './types.js';
+import { RECORD_WRITE_OPTIONS } from './record-writes.js';
 
-const store = proxyActivities<CallActivities>({
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '500 milliseconds', maximumInterval: '30 seconds' },
-});
+const store = withSummaries(proxyActivities<CallActivities>(RECORD_WRITE_OPTIONS));
 
 const ASKS_FOR_HUMAN = /\b(human|person|operator|representative|real agent|someone real)\b/i;
 const IDENTITY_TOOL = 'verify_identity';
@@ -71,6 +70,7 @@ export function createEscalationWatch(context: WatchContext) {
       workflowId: callbackWorkflowId(taskId),
       args: [{ tenantId: call.tenantId, taskId }],
       parentClosePolicy: ParentClosePolicy.ABANDON,
+      staticSummary: `callback task ${taskId} (asked for on the call)`,
       typedSearchAttributes: [
         { key: TENANT_ID, value: call.tenantId },
         { key: WORKFLOW_KIND, value: 'callback' },

@@ -8,6 +8,7 @@
 import {
   ParentClosePolicy,
   condition,
+  patched,
   proxyActivities,
   sleep,
   startChild,
@@ -15,6 +16,7 @@ import {
   uuid4,
 } from '@temporalio/workflow';
 import type { CallActivities } from '../activities/index.js';
+import { withSummaries } from './activity-summaries.js';
 import { callbackWorkflowId } from './ids.js';
 import {
   HANDOFF_FAILED_MESSAGE,
@@ -25,16 +27,16 @@ import {
 import { ESCALATED, TENANT_ID, WORKFLOW_KIND } from './search-attributes.js';
 import { emitTenantEvent } from './tenant-events.js';
 import type { CallStatus } from './types.js';
+import { RECORD_WRITE_OPTIONS } from './record-writes.js';
 
-const telephony = proxyActivities<CallActivities>({
-  startToCloseTimeout: '15 seconds',
-  retry: { initialInterval: '1 second', maximumAttempts: 5 },
-});
+const telephony = withSummaries(
+  proxyActivities<CallActivities>({
+    startToCloseTimeout: '15 seconds',
+    retry: { initialInterval: '1 second', maximumAttempts: 5 },
+  }),
+);
 
-const store = proxyActivities<CallActivities>({
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '500 milliseconds', maximumInterval: '30 seconds' },
-});
+const store = withSummaries(proxyActivities<CallActivities>(RECORD_WRITE_OPTIONS));
 
 /** How long an operator's phone rings before the handoff counts as unanswered. */
 export const OPERATOR_RING_TIMEOUT_SEC = 20;
@@ -59,6 +61,18 @@ export interface HandoffContext {
 export async function runHandoff(context: HandoffContext): Promise<HandoffOutcome> {
   const { request } = context;
   upsertSearchAttributes([{ key: ESCALATED, value: true }]);
+  // Calls whose handoff started before this was recorded replay without it.
+  if (patched('call-timeline')) {
+    await store.recordCallProgress({
+      callId: context.callId,
+      tenantId: context.tenantId,
+      escalated: true,
+      event: {
+        type: 'handoff_started',
+        detail: { mode: request.mode, trigger: request.trigger, queue: request.queue ?? null },
+      },
+    });
+  }
   const target = await store.resolveHandoffTarget({
     tenantId: context.tenantId,
     queue: request.queue,
@@ -70,6 +84,8 @@ export async function runHandoff(context: HandoffContext): Promise<HandoffOutcom
   else if (target.full) outcome = 'queue_full';
   else if (request.mode === 'cold') outcome = await coldTransfer(context, target.operatorNumber);
   else outcome = await warmTransfer(context, target.operatorNumber);
+  // On the timeline when the outcome was known, before the apology and the callback task.
+  const decidedAt = new Date().toISOString();
 
   // A cold dial's failure is announced by the answer to Twilio's Dial action; the others here.
   const toldByDialAction = request.mode === 'cold' && context.dialed() !== undefined;
@@ -89,7 +105,9 @@ export async function runHandoff(context: HandoffContext): Promise<HandoffOutcom
   await store.recordCallProgress({
     callId: context.callId,
     tenantId: context.tenantId,
+    escalated: true,
     event: {
+      occurredAt: decidedAt,
       type: 'handoff',
       detail: {
         mode: request.mode,
@@ -190,6 +208,7 @@ async function leaveCallbackTask(
     workflowId: callbackWorkflowId(taskId),
     args: [{ tenantId: context.tenantId, taskId }],
     parentClosePolicy: ParentClosePolicy.ABANDON,
+    staticSummary: `callback task ${taskId} (handoff)`,
     typedSearchAttributes: [
       { key: TENANT_ID, value: context.tenantId },
       { key: WORKFLOW_KIND, value: 'callback' },

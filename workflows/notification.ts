@@ -8,11 +8,9 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { CallActivities } from '../activities/index.js';
 import type { NotificationOutcome, NotificationWorkflowInput } from './notification-types.js';
 import { emitTenantEvent } from './tenant-events.js';
+import { RECORD_WRITE_OPTIONS } from './record-writes.js';
 
-const store = proxyActivities<CallActivities>({
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '500 milliseconds', maximumInterval: '30 seconds' },
-});
+const store = proxyActivities<CallActivities>(RECORD_WRITE_OPTIONS);
 
 /** Back-off never waits longer than this between two attempts. */
 const MAX_INTERVAL_MS = 60 * 60_000;

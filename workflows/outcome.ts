@@ -12,7 +12,16 @@ export const MODEL_FAILURE_REASONS: ReadonlySet<string> = new Set([
   'model_configuration_error',
 ]);
 
-export type CallOutcome = 'completed' | 'busy' | 'no-answer' | 'failed' | 'canceled' | 'voicemail';
+export const CALL_OUTCOMES = [
+  'completed',
+  'busy',
+  'no-answer',
+  'failed',
+  'canceled',
+  'voicemail',
+] as const;
+
+export type CallOutcome = (typeof CALL_OUTCOMES)[number];
 
 export function callOutcome(
   status: CallStatus,

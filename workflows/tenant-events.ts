@@ -6,14 +6,13 @@
  */
 import { ParentClosePolicy, proxyActivities, startChild, uuid4 } from '@temporalio/workflow';
 import type { CallActivities } from '../activities/index.js';
+import { withSummaries } from './activity-summaries.js';
 import { notificationWorkflowId } from './ids.js';
 import type { TenantEventName } from './notification-types.js';
 import { TENANT_ID, WORKFLOW_KIND } from './search-attributes.js';
+import { RECORD_WRITE_OPTIONS } from './record-writes.js';
 
-const store = proxyActivities<CallActivities>({
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '500 milliseconds', maximumInterval: '30 seconds' },
-});
+const store = withSummaries(proxyActivities<CallActivities>(RECORD_WRITE_OPTIONS));
 
 /** Answers the event id, or null when the tenant has no webhook endpoint. */
 export async function emitTenantEvent(
@@ -35,6 +34,7 @@ export async function emitTenantEvent(
     workflowId: notificationWorkflowId(recorded.deliveryId),
     args: [{ tenantId, event, ...recorded }],
     parentClosePolicy: ParentClosePolicy.ABANDON,
+    staticSummary: `deliver ${event} (${eventId})`,
     typedSearchAttributes: [
       { key: TENANT_ID, value: tenantId },
       { key: WORKFLOW_KIND, value: 'notification' },

@@ -6,8 +6,9 @@
  * most once (a repeated invocation gets the first one's result), and every
  * outcome is recorded.
  */
-import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import { ApplicationFailure, log, patched, proxyActivities } from '@temporalio/workflow';
 import type { CallActivities } from '../activities/index.js';
+import { withSummaries } from './activity-summaries.js';
 import { TOOL_REFUSED } from './messages.js';
 import type {
   ResolvedAgentVersion,
@@ -16,29 +17,41 @@ import type {
   ToolRefusal,
   ToolResult,
 } from './types.js';
+import { RECORD_WRITE_OPTIONS } from './record-writes.js';
 
-const records = proxyActivities<CallActivities>({
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '500 milliseconds', maximumInterval: '30 seconds' },
-});
+const records = withSummaries(proxyActivities<CallActivities>(RECORD_WRITE_OPTIONS));
+
+/**
+ * Calls that started before this marker kept the model waiting until the tool's record was
+ * written; from it on the model hears the result at once (see `keepRecord`).
+ */
+export const ANSWER_BEFORE_RECORD_PATCH = 'tool-answer-before-record';
 
 const DEFAULT_TOOL_TIMEOUT_MS = 8_000;
 const DEFAULT_TOOL_ATTEMPTS = 3;
 /** Room for the activity around the webhook's own timeout (signing, reading the answer). */
 const TOOL_TIMEOUT_MARGIN_MS = 2_000;
+/**
+ * The caller is waiting on the line: a webhook run heartbeats, and a worker that
+ * dies mid-run is noticed this soon and the run retried on another worker.
+ */
+const TOOL_HEARTBEAT_TIMEOUT_MS = 3_000;
 
 /** Timeouts and retries come from the tool's definition; a tenant's 4xx is final. */
 function toolActivities(tool: ToolDefinition) {
   const timeoutMs = tool.type === 'webhook' ? (tool.timeout_ms ?? DEFAULT_TOOL_TIMEOUT_MS) : 0;
-  return proxyActivities<CallActivities>({
-    startToCloseTimeout: timeoutMs + TOOL_TIMEOUT_MARGIN_MS,
-    retry: {
-      initialInterval: '500 milliseconds',
-      backoffCoefficient: 2,
-      maximumAttempts: tool.type === 'webhook' ? (tool.max_attempts ?? DEFAULT_TOOL_ATTEMPTS) : 3,
-      nonRetryableErrorTypes: ['ToolRejected'],
-    },
-  });
+  return withSummaries(
+    proxyActivities<CallActivities>({
+      startToCloseTimeout: timeoutMs + TOOL_TIMEOUT_MARGIN_MS,
+      heartbeatTimeout: TOOL_HEARTBEAT_TIMEOUT_MS,
+      retry: {
+        initialInterval: '500 milliseconds',
+        backoffCoefficient: 2,
+        maximumAttempts: tool.type === 'webhook' ? (tool.max_attempts ?? DEFAULT_TOOL_ATTEMPTS) : 3,
+        nonRetryableErrorTypes: ['ToolRejected'],
+      },
+    }),
+  );
 }
 
 interface ToolRunnerContext {
@@ -52,7 +65,22 @@ interface ToolRunnerContext {
 
 export function createToolRunner(context: ToolRunnerContext) {
   const runs = new Map<string, Promise<ToolResult>>();
+  const recordsInFlight = new Set<Promise<void>>();
   let identityVerified = false;
+
+  /**
+   * The model hears a tool's result as soon as the tool ran; its record lands when the
+   * database lets it (the write retries until it does): a PostgreSQL outage must not leave
+   * the caller in silence. The call is finalized only once every record is written.
+   */
+  async function keepRecord(write: Promise<void>): Promise<void> {
+    if (!patched(ANSWER_BEFORE_RECORD_PATCH)) return write;
+    const kept = write.catch((error: unknown) =>
+      log.warn('a tool record was not written', { callId: context.callId, error: String(error) }),
+    );
+    recordsInFlight.add(kept);
+    void kept.then(() => recordsInFlight.delete(kept));
+  }
 
   function findTool(name: string): ToolDefinition | undefined {
     return context.getVersion()?.config.tools.find((candidate) => candidate.name === name);
@@ -100,19 +128,21 @@ export function createToolRunner(context: ToolRunnerContext) {
     }
     if (verifies && !identityVerified && confirmsIdentity(result)) {
       identityVerified = true;
-      await context.onIdentityVerified(tool.name);
+      await keepRecord(context.onIdentityVerified(tool.name));
     }
 
-    await records.recordFunctionCall({
-      callId: context.callId,
-      tenantId: context.tenantId,
-      toolCallId: invocation.toolCallId,
-      name: invocation.name,
-      arguments: parsedArguments ?? { raw: invocation.arguments },
-      result,
-      startedAt,
-      completedAt: new Date().toISOString(),
-    });
+    await keepRecord(
+      records.recordFunctionCall({
+        callId: context.callId,
+        tenantId: context.tenantId,
+        toolCallId: invocation.toolCallId,
+        name: invocation.name,
+        arguments: parsedArguments ?? { raw: invocation.arguments },
+        result,
+        startedAt,
+        completedAt: new Date().toISOString(),
+      }),
+    );
     return result;
   }
 
@@ -157,6 +187,11 @@ export function createToolRunner(context: ToolRunnerContext) {
 
     runCount(): number {
       return runs.size;
+    },
+
+    /** Resolves once every tool record started so far is written. */
+    async recordsWritten(): Promise<void> {
+      while (recordsInFlight.size > 0) await Promise.all([...recordsInFlight]);
     },
   };
 }

@@ -8,13 +8,20 @@ import {
   callAccepted,
   callDetail,
   callEvent,
+  callLogPage,
   evaluation,
   functionCall,
   hangUpAccepted,
   listOf,
   transcriptTurn,
 } from './response-schemas.js';
-import { callIdParam, hangUpBody, idempotencyKeyHeader, makeCallBody } from './schemas.js';
+import {
+  callIdParam,
+  callLogQuery,
+  hangUpBody,
+  idempotencyKeyHeader,
+  makeCallBody,
+} from './schemas.js';
 
 const tag = 'Calls';
 const readErrors: OperationDescription['errors'] = [400, 401, 403, 404, 429, 503];
@@ -53,6 +60,21 @@ export const callOperations: OperationDescription[] = [
     headers: z.object({ 'Idempotency-Key': idempotencyKeyHeader.optional() }),
     success: { status: 202, description: 'The call was accepted.', schema: callAccepted },
     errors: [400, 401, 403, 404, 409, 422, 429, 503],
+  },
+  {
+    operationId: 'listCallLogs',
+    method: 'get',
+    path: '/call-logs',
+    tag,
+    summary: "The tenant's calls, newest first, filtered and paged",
+    description:
+      'Needs the `calls:read` scope. Filters are exact and combine with AND. Pages are keyset ' +
+      'pages on (created_at, id): pass `next_cursor` as `cursor` for the next one (null on the ' +
+      'last); calls created while you page never repeat or shift a page. A bad filter or cursor ' +
+      'is a 400 that names the field.',
+    query: callLogQuery,
+    success: { status: 200, description: 'A page of calls.', schema: callLogPage },
+    errors: [400, 401, 403, 429, 503],
   },
   readOperation(
     'getCallLog',

@@ -1,5 +1,6 @@
 /** The shapes the call routes answer with (see present.ts), for the public document. */
 import { z } from 'zod';
+import { pageSchema } from '../../lib/pagination.js';
 
 const timestamp = z.string().meta({ format: 'date-time' });
 
@@ -75,6 +76,10 @@ export const call = z.object({
   ended_at: timestamp.nullable(),
   duration_sec: z.int().nullable(),
 });
+
+export const callLogPage = pageSchema(
+  call.meta({ id: 'CallLog', description: "A call's record, without its transcript and events." }),
+).meta({ id: 'CallLogPage' });
 
 export const callDetail = call
   .extend({

@@ -1,5 +1,6 @@
 /** Tenant call routes: start calls, read their records, hang them up. */
 import { Router } from 'express';
+import { listCallLogs } from '../../db/call-logs.js';
 import {
   findCall,
   findEvaluation,
@@ -7,9 +8,11 @@ import {
   listFunctionCalls,
   listTranscript,
 } from '../../db/calls.js';
+import { positionOf } from '../../db/keyset.js';
 import { BusinessRuleError, NotFoundError } from '../../lib/errors.js';
+import { decodeCursor, pageOf } from '../../lib/pagination.js';
 import { requireTenantKey, tenantOf } from '../auth.js';
-import { parseInput, route } from '../http.js';
+import { parseInput, parseQuery, route } from '../http.js';
 import { makeCallHandler, type MakeCallDependencies } from './make-call.js';
 import {
   presentCall,
@@ -18,7 +21,7 @@ import {
   presentFunctionCall,
   presentTurn,
 } from './present.js';
-import { callIdParam, hangUpBody } from './schemas.js';
+import { callIdParam, callLogQuery, hangUpBody } from './schemas.js';
 
 export function callsRouter(deps: MakeCallDependencies): Router {
   const router = Router();
@@ -34,6 +37,30 @@ export function callsRouter(deps: MakeCallDependencies): Router {
   }
 
   router.post('/make-call', canWrite, route(makeCallHandler(deps)));
+
+  router.get(
+    '/call-logs',
+    canRead,
+    route(async (request, response) => {
+      const { tenantId } = tenantOf(request);
+      const query = parseQuery(callLogQuery, request.query);
+      const filter = {
+        status: query.status,
+        direction: query.direction,
+        from: query.from,
+        to: query.to,
+        agentId: query.agent_id,
+        agentVersionId: query.agent_version_id,
+        escalated: query.escalated === undefined ? undefined : query.escalated === 'true',
+        outcome: query.outcome,
+        createdAfter: query.created_after,
+        createdBefore: query.created_before,
+      };
+      const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+      const rows = await listCallLogs(deps.db, tenantId, filter, { after, limit: query.limit });
+      response.json(pageOf(rows, query.limit, (row) => presentCall(row, deps), positionOf));
+    }),
+  );
 
   router.get(
     '/call-logs/:id',

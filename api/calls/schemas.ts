@@ -1,5 +1,8 @@
 /** Request schemas of the call routes; types and OpenAPI come from these. */
 import { z } from 'zod';
+import { pageQuery } from '../../lib/pagination.js';
+import { CALL_OUTCOMES } from '../../workflows/outcome.js';
+import { STATUS_RANK, type CallStatus } from '../../workflows/types.js';
 
 export const e164 = z
   .string()
@@ -57,3 +60,38 @@ export const hangUpBody = z
   .object({ reason: z.string().max(200).optional() })
   .strict()
   .meta({ id: 'HangUpRequest' });
+
+const callStatuses = Object.keys(STATUS_RANK) as [CallStatus, ...CallStatus[]];
+const resourceId = z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'not an id');
+const instant = z.iso
+  .datetime({ offset: true })
+  .meta({ description: 'ISO 8601 with a zone, like 2026-01-01T12:00:00Z.' });
+
+/** GET /call-logs: every filter is exact and they combine with AND. */
+export const callLogQuery = z
+  .object({
+    status: z.enum(callStatuses).optional(),
+    direction: z.enum(['inbound', 'outbound']).optional(),
+    from: e164.optional().meta({ description: 'The calling number, exactly.' }),
+    to: e164.optional().meta({ description: 'The called number, exactly.' }),
+    agent_id: resourceId.optional(),
+    agent_version_id: resourceId.optional(),
+    escalated: z
+      .enum(['true', 'false'])
+      .optional()
+      .meta({ description: 'true: calls handed to a person (a handoff started).' }),
+    outcome: z.enum(CALL_OUTCOMES).optional(),
+    created_after: instant.optional().meta({ description: 'Calls created at or after.' }),
+    created_before: instant.optional().meta({ description: 'Calls created before.' }),
+    ...pageQuery,
+  })
+  .strict()
+  .refine(
+    (query) =>
+      !query.created_after ||
+      !query.created_before ||
+      Date.parse(query.created_after) < Date.parse(query.created_before),
+    { message: 'must be later than created_after', path: ['created_before'] },
+  );
+
+export type CallLogQuery = z.output<typeof callLogQuery>;

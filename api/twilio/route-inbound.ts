@@ -4,7 +4,7 @@
  * call is recorded and its workflow started, all in one transaction (Temporal
  * down: nothing is kept). A webhook Twilio retries finds its call and joins it.
  */
-import { insertCall } from '../../db/calls.js';
+import { insertCall, insertCallEvent } from '../../db/calls.js';
 import type { Database } from '../../db/database.js';
 import { findPhoneRouteByNumber } from '../../db/tenants.js';
 import { callWorkflowId, inboundCallId } from '../../workflows/ids.js';
@@ -57,6 +57,8 @@ export async function routeInboundCall(
         callSid: call.callSid,
         workflowId: callWorkflowId(callId),
       });
+      // Twilio's webhook is how we learn our number rings: the first entry of the timeline.
+      await insertCallEvent(client, callId, phoneRoute.tenant_id, 'ringing', {});
     }
     await deps.calls.startCall({
       callId,

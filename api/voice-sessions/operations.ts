@@ -6,7 +6,8 @@
 import { findVoiceSession, listVoiceSessions } from '../../db/voice-sessions.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { tenantOperation, type TenantOperation } from '../operator/operation.js';
-import { decodeCursor, pageOf } from './cursor.js';
+import { positionOf } from '../../db/keyset.js';
+import { decodeCursor, pageOf } from '../../lib/pagination.js';
 import {
   activeSessionsQuery,
   presentVoiceSession,
@@ -40,10 +41,10 @@ export const voiceSessionOperations: TenantOperation[] = [
         state: query.state,
         startedAfter: query.started_after ? new Date(query.started_after) : undefined,
         startedBefore: query.started_before ? new Date(query.started_before) : undefined,
-        after: decodeCursor(query.cursor),
+        after: query.cursor ? decodeCursor(query.cursor) : undefined,
         limit: query.limit,
       });
-      return pageOf(rows, query.limit, presentVoiceSession);
+      return pageOf(rows, query.limit, presentVoiceSession, positionOf);
     },
   }),
   tenantOperation({
@@ -63,10 +64,10 @@ export const voiceSessionOperations: TenantOperation[] = [
     handle: async ({ deps, tenantId, query }) => {
       const rows = await listVoiceSessions(deps.db, tenantId, {
         activeOnly: true,
-        after: decodeCursor(query.cursor),
+        after: query.cursor ? decodeCursor(query.cursor) : undefined,
         limit: query.limit,
       });
-      return pageOf(rows, query.limit, presentVoiceSession);
+      return pageOf(rows, query.limit, presentVoiceSession, positionOf);
     },
   }),
   tenantOperation({

@@ -1,13 +1,16 @@
 /** Voice sessions as the public API reads them: queries and the session view. */
 import { z } from 'zod';
 import { VOICE_SESSION_STATES, type VoiceSessionRow } from '../../db/voice-sessions.js';
-import { page, pageQueryFields } from './cursor.js';
+import { pageQueryFields, pageSchema } from '../../lib/pagination.js';
+
+/** Sessions are small rows read by dashboards: larger pages than the default. */
+const sessionPageFields = pageQueryFields({ defaultLimit: 50, maxLimit: 200 });
 
 const time = z.string().meta({ format: 'date-time', example: '2026-01-01T12:00:00.000Z' });
 
 export const voiceSessionIdParam = z.object({ id: z.string().min(1).max(100) });
 
-export const activeSessionsQuery = z.object(pageQueryFields).strict();
+export const activeSessionsQuery = z.object(sessionPageFields).strict();
 
 export const voiceSessionsQuery = z
   .object({
@@ -21,7 +24,7 @@ export const voiceSessionsQuery = z
       .datetime({ offset: true })
       .optional()
       .meta({ description: 'Sessions started before this time.' }),
-    ...pageQueryFields,
+    ...sessionPageFields,
   })
   .strict()
   .refine(
@@ -58,7 +61,7 @@ export const voiceSessionView = z
   })
   .meta({ id: 'VoiceSession' });
 
-export const voiceSessionPage = page(voiceSessionView).meta({ id: 'VoiceSessionPage' });
+export const voiceSessionPage = pageSchema(voiceSessionView).meta({ id: 'VoiceSessionPage' });
 
 export function presentVoiceSession(row: VoiceSessionRow): z.output<typeof voiceSessionView> {
   return {

@@ -55,6 +55,12 @@ export interface RealtimeSimulator {
   sessions: SessionRecord[];
   chatRequests: unknown[];
   setScenario(factory: ScenarioFactory): void;
+  /**
+   * Holds every chat completion answer (the evaluation's judge) until this
+   * settles: a fault test kills the worker waiting for it meanwhile. Undefined
+   * answers at once again.
+   */
+  holdChatCompletions(until: Promise<unknown> | undefined): void;
   /** The next `count` upgrades (default 1) fail this way; `afterMs` for the 1011 close. */
   failNextConnections(mode: FaultMode, count?: number, afterMs?: number): void;
   close(): Promise<void>;
@@ -70,6 +76,7 @@ export async function startRealtimeSimulator(
   const sessions: SessionRecord[] = [];
   const liveSessions = new Set<ModelSession>();
   const chatRequests: unknown[] = [];
+  let chatHold: Promise<unknown> | undefined;
   const heldSockets = new Set<Duplex>();
   const timers = new Set<NodeJS.Timeout>();
   const webSockets = new WebSocketServer({ noServer: true });
@@ -104,7 +111,10 @@ export async function startRealtimeSimulator(
       );
     }
     chatRequests.push(body);
-    sendJson(response, answerChatCompletion(body, judge));
+    const answer = answerChatCompletion(body, judge);
+    if (chatHold) await chatHold.catch(() => undefined);
+    // The asking process may have died while the answer was held.
+    if (!response.destroyed) sendJson(response, answer);
   }
 
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -184,6 +194,9 @@ export async function startRealtimeSimulator(
     chatRequests,
     setScenario(factory) {
       scenario = factory;
+    },
+    holdChatCompletions(until) {
+      chatHold = until;
     },
     failNextConnections(mode, count = 1, afterMs = DEFAULT_FAULT_DELAY_MS) {
       for (let i = 0; i < count; i += 1) faults.push({ mode, afterMs });

@@ -163,6 +163,8 @@ function foreignInputs(): Record<string, Foreign[]> {
       { body: { ...callTo, agent_version_id: theirs.versionId } },
       { body: { ...callTo, agent_version_id: theirs.draftId } },
     ],
+    // A list answers only the caller's own calls: its isolation is the test below.
+    listCallLogs: [],
     getCallLog: [call],
     getCallTranscript: [call],
     getCallFunctionCalls: [call],
@@ -278,7 +280,8 @@ test("every tenant route answers 404 to another tenant's ids, and nothing change
     }
   }
 
-  assert.ok(requests >= publicOperations.length);
+  // Every row of the matrix was sent (list routes have none: their isolation has tests of its own).
+  assert.equal(requests, Object.values(inputs).flat().length);
   assert.deepEqual(await databaseFingerprint(), databaseBefore);
   assert.equal(
     await workflowHistoryLength(),
@@ -292,6 +295,41 @@ test("a tenant's own view of the other tenant's call is the same as of a call th
   const missing = await asTenant(harness, ownKey, 'GET', '/api/v1/call-logs/call_never_existed');
   assert.equal(foreign.status, missing.status);
   assert.equal(foreign.body.error.message, missing.body.error.message);
+});
+
+test("the call-log list never shows another tenant's call, whatever the filter names", async () => {
+  const theirCall = await harness.db.query<{ agent_id: string; to_number: string }>(
+    'SELECT agent_id, to_number FROM calls WHERE id = $1',
+    [theirs.callId],
+  );
+  const their = theirCall.rows[0];
+  assert.ok(their);
+  const own = await asTenant(harness, ownKey, 'POST', '/api/v1/make-call', {
+    to: '+14155550127',
+    from: OWN_NUMBER,
+    agent_key: ownAgentKey,
+  });
+  assert.equal(own.status, 202);
+
+  const everything = await asTenant(harness, ownKey, 'GET', '/api/v1/call-logs?limit=100');
+  assert.equal(everything.status, 200);
+  assert.ok(everything.body.data.some((call: { id: string }) => call.id === own.body.call_id));
+  for (const query of [
+    '',
+    `?agent_id=${their.agent_id}`,
+    `?agent_version_id=${theirs.versionId}`,
+    `?from=${encodeURIComponent(THEIR_NUMBER)}`,
+    `?to=${encodeURIComponent(their.to_number)}`,
+    '?direction=outbound&status=queued',
+  ]) {
+    const answer = await asTenant(harness, ownKey, 'GET', `/api/v1/call-logs${query}`);
+    assert.equal(answer.status, 200, query);
+    const ids = answer.body.data.map((call: { id: string }) => call.id);
+    assert.ok(!ids.includes(theirs.callId), `${query} listed their call`);
+    assert.ok(!JSON.stringify(answer.body).includes(THEIR_NUMBER), `${query} leaked their number`);
+    if (query !== '' && query !== '?direction=outbound&status=queued')
+      assert.deepEqual(ids, [], `${query} names only their things`);
+  }
 });
 
 test("admin routes scoped to a tenant answer 404 for another tenant's key or agent", async () => {

@@ -95,3 +95,38 @@ test('the make-call operation documents the schema that validates it', () => {
     ),
   );
 });
+
+test('the call-log list documents every filter, the page parameters and the page it answers', () => {
+  const operation = documents.public.paths['/api/v1/call-logs'].get;
+  assert.equal(operation.operationId, 'listCallLogs');
+  const parameters = new Map<string, { in: string; schema: any }>(
+    operation.parameters.map((parameter: { name: string; in: string; schema: any }) => [
+      parameter.name,
+      parameter,
+    ]),
+  );
+  assert.deepEqual([...parameters.keys()].sort(), [
+    'agent_id',
+    'agent_version_id',
+    'created_after',
+    'created_before',
+    'cursor',
+    'direction',
+    'escalated',
+    'from',
+    'limit',
+    'outcome',
+    'status',
+    'to',
+  ]);
+  for (const parameter of parameters.values()) assert.equal(parameter.in, 'query');
+  assert.deepEqual(parameters.get('escalated')?.schema.enum, ['true', 'false']);
+  assert.equal(parameters.get('limit')?.schema.maximum, 100);
+  assert.equal(parameters.get('limit')?.schema.default, 25);
+  assert.ok(parameters.get('status')?.schema.enum.includes('in-progress'));
+
+  const page = documents.public.components.schemas.CallLogPage;
+  assert.deepEqual(Object.keys(page.properties).sort(), ['data', 'next_cursor']);
+  assert.equal(page.properties.data.items.$ref, '#/components/schemas/CallLog');
+  assert.ok(operation.responses['200'] && operation.responses['400']);
+});

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { createApp } from '../../api/app.js';
+import { createCallGateway } from '../../api/call-gateway.js';
 import { connectClient } from '../../lib/temporal.js';
 import type { Stack } from '../../scripts/stack.js';
 import { rawPost } from '../support/raw-http.js';
@@ -59,6 +61,43 @@ test('refuses webhooks signed with the http scheme, the internal host, or unsign
   }
   assert.deepEqual(await callRows(), []);
   assert.equal(await workflowExists(CALL_SID), false);
+});
+
+test('answers polite TwiML at once when Temporal is unreachable, and records nothing', async () => {
+  const unreachable = {
+    ...stack.config,
+    temporal: { ...stack.config.temporal, address: '127.0.0.1:1', connectTimeoutMs: 500 },
+  };
+  const app = createApp({
+    config: unreachable,
+    db: stack.db,
+    calls: createCallGateway(() => connectClient(unreachable), unreachable.temporal.taskQueue),
+    logger: stack.logger,
+  });
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  try {
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const v = vectors.inbound_behind_proxy;
+    const startedAtMs = Date.now();
+    const response = await rawPost(
+      `http://127.0.0.1:${port}`,
+      '/api/v1/incoming-call',
+      v.body,
+      proxied(v.good),
+    );
+    const answeredInMs = Date.now() - startedAtMs;
+    assert.equal(response.status, 200);
+    assert.match(response.body, /<Say>Sorry, we cannot take your call right now\..*<Hangup\/>/);
+    assert.doesNotMatch(response.body, /<Stream/);
+    // Twilio waits 15 s for a webhook; a bound a busy machine keeps with room to spare.
+    assert.ok(answeredInMs < 8_000, `answered in ${answeredInMs} ms`);
+    assert.deepEqual(await callRows(), []);
+    assert.equal(await workflowExists(CALL_SID), false);
+  } finally {
+    server.close();
+  }
 });
 
 test('accepts the webhook signed over the public URL behind a TLS proxy, once (C01)', async () => {

@@ -26,6 +26,8 @@ const EXPECTED = [
   'agent_speaking',
   'listening',
   'in_tool',
+  // The tool answered and the follow-up's audio has not begun: on a busy machine a poll sees it.
+  'listening',
   'agent_speaking',
   // end_call is a function call too: it runs through the workflow while the goodbye plays.
   'in_tool',

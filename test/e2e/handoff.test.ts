@@ -8,11 +8,13 @@ import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { connectClient } from '../../lib/temporal.js';
+import { CALL_STATUS, ESCALATED } from '../../workflows/search-attributes.js';
 import { DEMO_NUMBER, type Stack } from '../../scripts/stack.js';
 import type { ScenarioFactory } from '../../simulators/realtime/index.js';
 import type { SimulatedCall } from '../../simulators/phone/index.js';
 import { expectApi } from '../support/operator-client.js';
 import { eventually, startTestStack } from '../support/stack.js';
+import { assertTimeline } from './call-record.js';
 
 const COLD_OPERATOR = '+15005550901';
 const ABSENT_OPERATOR = '+15005550902';
@@ -167,6 +169,38 @@ test('a cold transfer dials the operator, who answers, and the call ends when th
     'the escalated call in visibility',
   );
   assert.equal(listed.workflowId, `call-${record.id}`);
+  assert.equal(listed.typedSearchAttributes.get(ESCALATED), true);
+  assert.equal(listed.typedSearchAttributes.get(CALL_STATUS), 'completed');
+
+  // The record and the call-log list say it too, and the timeline shows the handoff in its place.
+  assert.equal(record.escalated, true);
+  const escalated = await expectApi(stack, 'GET', '/call-logs?escalated=true', 200);
+  assert.deepEqual(
+    escalated.data.map((call: { id: string }) => call.id),
+    [record.id],
+  );
+  const notEscalated = await expectApi(stack, 'GET', '/call-logs?escalated=false', 200);
+  assert.ok(!notEscalated.data.some((call: { id: string }) => call.id === record.id));
+  assertTimeline(
+    record,
+    [
+      'dialed',
+      'ringing',
+      'answered',
+      'media_connected',
+      'tool',
+      'handoff_started',
+      'handoff',
+      'ended',
+    ],
+    true,
+  );
+  const started = record.events.find((event: { type: string }) => event.type === 'handoff_started');
+  assert.deepEqual(started.detail, {
+    mode: 'cold',
+    trigger: 'transfer_to_human',
+    queue: 'front-desk',
+  });
 });
 
 test('a transfer nobody answers tells the caller and leaves a callback task in the queue', async () => {

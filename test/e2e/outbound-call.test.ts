@@ -1,9 +1,23 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { connectClient } from '../../lib/temporal.js';
 import { DEMO_CALLEE, DEMO_NUMBER, type Stack } from '../../scripts/stack.js';
+import {
+  AGENT_VERSION,
+  CALL_DIRECTION,
+  CALL_STATUS,
+  ESCALATED,
+  TENANT_ID,
+  WORKFLOW_KIND,
+} from '../../workflows/search-attributes.js';
 import { readingParty } from '../support/fixtures.js';
 import { postJson, startTestStack } from '../support/stack.js';
-import { assertCompleteConversation, waitForEvaluatedRecord } from './call-record.js';
+import { activitySummaries, findByQuery } from '../support/visibility.js';
+import {
+  assertCompleteConversation,
+  assertTimeline,
+  waitForEvaluatedRecord,
+} from './call-record.js';
 
 let stack: Stack;
 before(async () => {
@@ -53,14 +67,84 @@ test('an outbound call placed through make-call runs end to end and leaves its w
   const lastMark = phoneCall.stream?.marksReturned.at(-1);
   assert.ok(lastMark && phoneCall.stream?.stoppedAtMs !== null);
 
-  // The workflow is findable in the Temporal UI by tenant and status.
-  const client = (await import('../../lib/temporal.js')).connectClient(stack.config);
-  const handle = (await client).workflow.getHandle(record.workflow_id);
-  const description = await handle.describe();
-  assert.deepEqual(description.searchAttributes.TenantId, [stack.tenant.tenantId]);
-  assert.deepEqual(description.searchAttributes.CallStatus, ['completed']);
-  assert.deepEqual(description.searchAttributes.CallDirection, ['outbound']);
-  const result = await handle.result();
-  assert.equal(result.status, 'completed');
-  assert.equal(result.evaluation, 'stored');
+  // The timeline: every step once, in the order it happened, each with its time.
+  assertTimeline(record, [
+    'routed',
+    'dialed',
+    'ringing',
+    'answered',
+    'media_connected',
+    'tool',
+    'tool',
+    'ended',
+    'evaluated',
+  ]);
+  const media = record.events.find((event: any) => event.type === 'media_connected');
+  assert.deepEqual(media.detail, { streamSid: phoneCall.stream?.streamSid });
+  assert.deepEqual(
+    record.events
+      .filter((event: any) => event.type === 'tool')
+      .map((event: any) => event.detail.name),
+    ['check_order_status', 'end_call'],
+  );
+
+  // The call as an operator finds it in the Temporal UI: every search attribute, read back from
+  // visibility, with the values the finished call has.
+  const client = await connectClient(stack.config);
+  try {
+    const listed = await findByQuery(
+      client,
+      `WorkflowId = '${record.workflow_id}' AND TenantId = '${stack.tenant.tenantId}' AND ` +
+        `WorkflowKind = 'call' AND CallDirection = 'outbound' AND CallStatus = 'completed' AND ` +
+        `AgentVersion = '${stack.tenant.agentVersionId}' AND Escalated = false`,
+    );
+    const attributes = listed.typedSearchAttributes;
+    assert.equal(attributes.get(TENANT_ID), stack.tenant.tenantId);
+    assert.equal(attributes.get(WORKFLOW_KIND), 'call');
+    assert.equal(attributes.get(CALL_DIRECTION), 'outbound');
+    assert.equal(attributes.get(CALL_STATUS), 'completed');
+    assert.equal(attributes.get(AGENT_VERSION), stack.tenant.agentVersionId);
+    assert.equal(attributes.get(ESCALATED), false);
+    assert.equal(listed.type, 'callWorkflow');
+
+    // Memo and summaries say what the call is, with the numbers masked.
+    assert.deepEqual(listed.memo, {
+      callId: record.id,
+      tenantId: stack.tenant.tenantId,
+      direction: 'outbound',
+      from: '+1500***0001',
+      to: '+1500***0006',
+      agentId: stack.tenant.agentId,
+    });
+    const description = await client.workflow.getHandle(record.workflow_id).describe();
+    assert.equal(
+      await description.staticSummary(),
+      'outbound call from +1500***0001 to +1500***0006',
+    );
+    assert.match((await description.staticDetails()) ?? '', new RegExp(`call-logs/${record.id}`));
+    const summaries = await activitySummaries(client, record.workflow_id);
+    for (const expected of [
+      'pick the agent version (rollout policy)',
+      'dial +1500***0006',
+      'record ringing',
+      'record media_connected',
+      'run tool check_order_status',
+      'record tool check_order_status: succeeded',
+      'record the end: completed, completed',
+      'evaluate the call (checks and judge)',
+    ])
+      assert.ok(summaries.includes(expected), `${expected} among ${summaries.join(' | ')}`);
+    assert.ok(
+      summaries.every((summary) => summary !== ''),
+      'every activity has a summary',
+    );
+    const shown = JSON.stringify([listed.memo, summaries, await description.staticDetails()]);
+    for (const number of [DEMO_CALLEE, DEMO_NUMBER]) assert.ok(!shown.includes(number), number);
+
+    const result = await client.workflow.getHandle(record.workflow_id).result();
+    assert.equal(result.status, 'completed');
+    assert.equal(result.evaluation, 'stored');
+  } finally {
+    await client.connection.close();
+  }
 });

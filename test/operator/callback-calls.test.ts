@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { connectClient } from '../../lib/temporal.js';
 import { DEMO_NUMBER, type Stack } from '../../scripts/stack.js';
+import { ESCALATED } from '../../workflows/search-attributes.js';
 import { expectApi } from '../support/operator-client.js';
 import { eventually, startTestStack } from '../support/stack.js';
+import { findByQuery } from '../support/visibility.js';
 
 const CALLEE = '+15005550771';
 let stack: Stack;
@@ -69,6 +71,32 @@ test('a scheduled callback fires on its timer, is retried after a busy line, and
   assert.equal(placed.direction, 'outbound');
   assert.equal(placed.status, 'completed');
   assert.equal(placed.to, CALLEE);
+
+  // Each attempt is a call workflow of its own, filterable like any call, naming its task.
+  const client = await connectClient(stack.config);
+  try {
+    const tenant = `TenantId = '${stack.tenant.tenantId}' AND WorkflowKind = 'call'`;
+    const reached = await findByQuery(
+      client,
+      `${tenant} AND WorkflowId = 'call-${done.last_call_id}' AND CallDirection = 'outbound' AND ` +
+        `CallStatus = 'completed' AND AgentVersion = '${stack.tenant.agentVersionId}' AND ` +
+        'Escalated = false',
+    );
+    assert.equal(reached.memo?.callbackTaskId, task.id);
+    assert.equal(reached.memo?.to, '+1500***0771');
+    const busy = await findByQuery(
+      client,
+      `${tenant} AND WorkflowId = 'call-${first.history[0].call_id}' AND CallStatus = 'busy'`,
+    );
+    assert.equal(busy.typedSearchAttributes.get(ESCALATED), false);
+    const description = await client.workflow.getHandle(busy.workflowId).describe();
+    assert.equal(
+      await description.staticSummary(),
+      'outbound call from +1500***0001 to +1500***0771 (callback)',
+    );
+  } finally {
+    await client.connection.close();
+  }
 });
 
 test('a callback that spent its attempts fails, and a retry through the API tries once more', async () => {

@@ -1,7 +1,7 @@
 /** The recording the callee speaks in end-to-end tests, and its transcript. */
 import { fileURLToPath } from 'node:url';
-import { readWavAsMulaw } from '../../simulators/audio.js';
-import type { PartyBehaviour } from '../../simulators/phone/index.js';
+import { FRAME_BYTES, FRAME_MS, readWavAsMulaw } from '../../simulators/audio.js';
+import { splitUtterances, type PartyBehaviour } from '../../simulators/phone/index.js';
 
 export const RECORDING_PATH = fileURLToPath(
   new URL('../fixtures/audio/OSR_us_000_0034_8k.wav', import.meta.url),
@@ -26,4 +26,37 @@ let recording: Buffer | undefined;
 export function readingParty(overrides: Partial<PartyBehaviour> = {}): PartyBehaviour {
   recording ??= readWavAsMulaw(RECORDING_PATH);
   return { answer: 'answer', audio: recording, speech: 'polite', ...overrides };
+}
+
+/** Silence kept after the last sentence read, so the party's last utterance ends cleanly. */
+const TAIL_MS = 400;
+
+/**
+ * A callee reading the first `count` sentences of the recording (1 to 9: the
+ * tenth may split at its comma), `times` times over: a shorter or a longer call
+ * than the whole recording. Answers the party and what it reads, in order.
+ */
+export function partyReadingSentences(
+  count: number,
+  times = 1,
+  overrides: Partial<PartyBehaviour> = {},
+): { party: PartyBehaviour; sentences: string[] } {
+  if (count < 1 || count > 9) throw new Error('read 1 to 9 sentences');
+  recording ??= readWavAsMulaw(RECORDING_PATH);
+  const utterances = splitUtterances(recording);
+  const end = Math.min(
+    (utterances[count - 1]?.endByte ?? recording.length) + (TAIL_MS / FRAME_MS) * FRAME_BYTES,
+    recording.length,
+  );
+  const once = recording.subarray(0, end);
+  const sentences = RECORDING_SENTENCES.slice(0, count);
+  return {
+    party: {
+      answer: 'answer',
+      audio: Buffer.concat(Array.from({ length: times }, () => once)),
+      speech: 'polite',
+      ...overrides,
+    },
+    sentences: Array.from({ length: times }, () => sentences).flat(),
+  };
 }

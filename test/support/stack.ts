@@ -35,8 +35,11 @@ export async function startTestStack(overrides: Partial<StackOptions> = {}): Pro
   };
 }
 
+/** What the request helpers need: the in-process stack or the process stack. */
+export type ApiTarget = Pick<Stack, 'apiUrl' | 'tenant'>;
+
 export async function getJson(
-  stack: Stack,
+  stack: ApiTarget,
   path: string,
   key = stack.tenant.apiKey,
 ): Promise<{ status: number; body: any }> {
@@ -47,7 +50,7 @@ export async function getJson(
 }
 
 export async function postJson(
-  stack: Stack,
+  stack: ApiTarget,
   path: string,
   body: unknown,
   headers: Record<string, string> = {},

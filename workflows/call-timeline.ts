@@ -1,0 +1,82 @@
+/**
+ * The timeline entries a call workflow learns from its messages: ringing and
+ * the answer from Twilio's status callbacks (or the media stream, when it
+ * comes first), each media stream from attachMediaStream. Each entry carries
+ * the workflow's time of learning it and is recorded once (its dedupe key).
+ * Records run one after another, so entries learned in the same workflow task
+ * keep their order in the table, and a handler never waits on the database.
+ */
+import { proxyActivities } from '@temporalio/workflow';
+import type { CallActivities } from '../activities/index.js';
+import { withSummaries } from './activity-summaries.js';
+import { TERMINAL_STATUSES, type CallStatus } from './types.js';
+
+const store = withSummaries(
+  proxyActivities<CallActivities>({
+    startToCloseTimeout: '10 seconds',
+    retry: {
+      initialInterval: '500 milliseconds',
+      backoffCoefficient: 2,
+      maximumInterval: '30 seconds',
+    },
+  }),
+);
+
+export function createCallTimeline(ids: { callId: string; tenantId: string }) {
+  const recorded = new Set<string>();
+  let chain: Promise<void> = Promise.resolve();
+  let answeredAt: string | undefined;
+  let endedAt: string | undefined;
+
+  function record(
+    type: string,
+    detail: Record<string, unknown> = {},
+    options: { key?: string; status?: CallStatus; answeredBy?: string } = {},
+  ): void {
+    const key = options.key ?? type;
+    if (recorded.has(key)) return;
+    recorded.add(key);
+    const occurredAt = new Date().toISOString();
+    chain = chain.then(() =>
+      store.recordCallProgress({
+        ...ids,
+        status: options.status,
+        answeredBy: options.answeredBy,
+        event: { type, detail, key, occurredAt },
+      }),
+    );
+  }
+
+  return {
+    /** A status the call just moved to: ringing and the answer go on the timeline. */
+    noteStatus(status: CallStatus, answeredBy: string | undefined): void {
+      if (status === 'ringing') record('ringing');
+      // The same entry as the connected phase records (it dedupes), now also for inbound calls.
+      if (status === 'in-progress') {
+        answeredAt ??= new Date().toISOString();
+        record('answered', answeredBy ? { answeredBy } : {}, { status, answeredBy });
+      }
+      if (TERMINAL_STATUSES.has(status)) endedAt ??= new Date().toISOString();
+    },
+
+    /** One entry per stream: a stream that replaces a failed one is an entry of its own. */
+    noteMediaStream(streamSid: string): void {
+      record('media_connected', { streamSid }, { key: `media:${streamSid}` });
+    },
+
+    /** When the workflow learned of the answer, for the connected phase's record of it. */
+    answeredAt(): string | undefined {
+      return answeredAt;
+    },
+
+    /** When the call reached its final status, for the record's ended_at and `ended` entry. */
+    endedAt(): string | undefined {
+      return endedAt;
+    },
+
+    /** Resolves once every entry noted so far is stored. */
+    settled(): Promise<void> {
+      return chain;
+    },
+  };
+}
