@@ -141,7 +141,7 @@ export async function startApiHarness(options: HarnessOptions = {}): Promise<Api
     config,
     db,
     logger,
-    calls: createCallGateway(temporal, config.temporal.taskQueue),
+    calls: createCallGateway(temporal, config.temporal.taskQueue, config.temporal.requestTimeoutMs),
   });
   const server = createBoundedServer(app);
   applyServerTimeouts(server, config.http);
