@@ -18,6 +18,7 @@ import { RETIRED_SHAPE_CLOSE, RETIRED_SHAPE_CODE } from './model-events.js';
 import type { RecordedSession, SessionRecorder } from './session-recorder.js';
 import { sessionUpdateFor } from './session-update.js';
 import { parseTwilioFrame, type TwilioMessage } from './twilio-messages.js';
+import { TwilioPeerGuard } from './twilio-peer-guard.js';
 
 export interface CallSessionDependencies {
   control: CallControl;
@@ -37,10 +38,6 @@ export interface CallSessionDependencies {
 const EARLY_AUDIO_LIMIT_FRAMES = 100;
 /** WebSocket close code for a policy violation: a stream without a valid token. */
 const POLICY_VIOLATION = 1008;
-/** Twilio reads at the pace of the call; a megabyte queued is minutes of audio it is not taking. */
-const DEFAULT_MAX_BUFFERED_BYTES = 1_024 * 1_024;
-/** Twilio sends `start` right after the upgrade. */
-const DEFAULT_START_TIMEOUT_MS = 10_000;
 
 type Phase = 'awaiting-start' | 'connecting' | 'live' | 'closed';
 
@@ -64,18 +61,15 @@ export class CallSession {
   private signals: Promise<void> = Promise.resolve();
   private framesDroppedBeforeStart = 0;
   private record: RecordedSession | undefined;
-  private junkFrames = 0;
-  private readonly startTimer: NodeJS.Timeout;
+  private readonly guard: TwilioPeerGuard;
 
   constructor(
     private readonly twilio: WebSocket,
     private readonly deps: CallSessionDependencies,
   ) {
     this.logger = deps.logger;
-    this.startTimer = setTimeout(
-      () => this.handleNoStart(),
-      deps.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS,
-    );
+    this.guard = new TwilioPeerGuard(twilio, deps);
+    this.guard.awaitStart(() => this.handleNoStart());
   }
 
   handleTwilioMessage(raw: string): void {
@@ -90,12 +84,15 @@ export class CallSession {
       this.closeTwilio(POLICY_VIOLATION, 'invalid start');
       return;
     }
-    this.noteJunk(event === undefined ? 'not_an_event' : 'unknown_or_invalid_event');
+    this.guard.noteJunk(
+      this.logger,
+      event === undefined ? 'not_an_event' : 'unknown_or_invalid_event',
+    );
   }
 
   /** Twilio sends text frames only. */
   handleBinaryMessage(): void {
-    this.noteJunk('binary');
+    this.guard.noteJunk(this.logger, 'binary');
   }
 
   /** The Twilio socket closed, with or without a `stop`. */
@@ -107,14 +104,6 @@ export class CallSession {
   /** Settles when every signal this session queued has been sent. */
   async drained(): Promise<void> {
     await this.signals;
-  }
-
-  /** Junk is ignored; one warning per stream, so a flood of it is not a flood of log lines. */
-  private noteJunk(kind: string): void {
-    this.junkFrames += 1;
-    if (this.junkFrames === 1)
-      this.logger.warn({ kind }, 'twilio sent a message that does not parse');
-    else this.logger.debug({ kind, junkFrames: this.junkFrames }, 'twilio junk ignored');
   }
 
   private handleNoStart(): void {
@@ -159,7 +148,7 @@ export class CallSession {
     }
 
     this.phase = 'connecting';
-    clearTimeout(this.startTimer);
+    this.guard.started();
     this.callId = callId;
     this.streamSid = start.streamSid;
     this.logger = this.deps.logger.child({
@@ -313,7 +302,7 @@ export class CallSession {
     if (this.phase === 'closed') return;
     const wasStarted = this.phase !== 'awaiting-start';
     this.phase = 'closed';
-    clearTimeout(this.startTimer);
+    this.guard.dispose();
     this.keypad.flush();
     this.model?.close();
     this.conversation?.finish();
@@ -340,7 +329,7 @@ export class CallSession {
 
   private sendToTwilio(message: Record<string, unknown>): void {
     if (this.twilio.readyState !== this.twilio.OPEN) return;
-    if (this.twilio.bufferedAmount > (this.deps.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES)) {
+    if (!this.guard.hasRoom()) {
       this.dropStalledPeer();
       return;
     }
@@ -365,7 +354,7 @@ export class CallSession {
       this.twilio.close(code, reason);
     }
     if (code !== 1000) this.phase = 'closed';
-    clearTimeout(this.startTimer);
+    this.guard.dispose();
   }
 
   private isClosed(): boolean {
