@@ -32,6 +32,8 @@ const CHECKS = [
   'ignored_auth',
 ] as const;
 const PHASES = ['examples', 'coverage', 'fuzzing'] as const;
+/** Left out in fuzz-config.ts: the worker would send the tenant's events to the URL it sets. */
+const UNFUZZED_OPERATIONS = ['PUT /api/v1/notifications/endpoint'];
 
 const DATA_DIRECTORY = resolve('.data/fuzz');
 const say = (line: string) => process.stdout.write(`# ${line}\n`);
@@ -94,7 +96,11 @@ async function main(): Promise<number> {
         checks: flag('checks')?.split(',') ?? CHECKS,
         phases: PHASES,
       });
-      reports.push({ ...readRunReport(run.name, reportDirectory), exitCode });
+      const report = { ...readRunReport(run.name, reportDirectory), exitCode };
+      // The fence stops the requests; this says if the operation that would cause them ran.
+      for (const label of UNFUZZED_OPERATIONS.filter((name) => report.labels.includes(name)))
+        report.failures.push(`${label}: was fuzzed, though it is left out of fuzz runs`);
+      reports.push(report);
     }
   } finally {
     await api.stop();

@@ -54,6 +54,9 @@ export function publicRunConfig(ids: SeededIds): string {
     {
       calls: ids.callIds,
       ended_calls: ids.endedCallIds,
+      agent_keys: ids.agentKeys,
+      versions: ids.versionIds,
+      numbers: ids.ownNumbers,
       callbacks: ids.callbackIds,
       queues: ids.queueIds,
       deliveries: ids.deliveryIds,
@@ -69,6 +72,12 @@ export function publicRunConfig(ids: SeededIds): string {
       { pathRegex: '^/api/v1/voice-sessions/', parameter: 'path.id', dictionary: 'sessions' },
       { parameter: 'query.call_id', dictionary: 'calls' },
       { parameter: 'query.queue_id', dictionary: 'queues' },
+      // Bodies that name the tenant's agent and number get past validation to the call itself.
+      { parameter: 'body.agent_key', dictionary: 'agent_keys' },
+      { parameter: 'body.agent_version_id', dictionary: 'versions' },
+      { parameter: 'body.from', dictionary: 'numbers' },
+      { parameter: 'body.queue_id', dictionary: 'queues' },
+      { parameter: 'body.call_id', dictionary: 'calls' },
     ],
     // The worker would deliver the tenant's events to whatever URL the fuzzer sets here.
     ['setNotificationEndpoint'],
@@ -93,6 +102,9 @@ export function adminRunConfig(ids: SeededIds, adminKey: string): string {
       { parameter: 'version_id', dictionary: 'versions' },
       { parameter: 'route_id', dictionary: 'routes' },
       { parameter: 'credential_id', dictionary: 'credentials' },
+      { parameter: 'body.tenant_id', dictionary: 'tenants' },
+      { parameter: 'body.agent_id', dictionary: 'agents' },
+      { parameter: 'body.rollout.weights[*].agent_version_id', dictionary: 'versions' },
     ],
   );
 }

@@ -10,6 +10,8 @@ export interface RunReport {
   name: string;
   exitCode?: number;
   operations: number;
+  /** The operations that were sent cases, as `METHOD /path`. */
+  labels: string[];
   cases: number;
   /** Answers by status code. */
   statuses: Record<string, number>;
@@ -34,6 +36,7 @@ export function readRunReport(name: string, directory: string): RunReport {
   const report: RunReport = {
     name,
     operations: 0,
+    labels: [],
     cases: 0,
     statuses: {},
     serverErrors: 0,
@@ -73,6 +76,7 @@ export function readRunReport(name: string, directory: string): RunReport {
     }
   }
   report.operations = operations.size;
+  report.labels = [...operations].sort();
   report.failures = [...failures].sort();
   return report;
 }

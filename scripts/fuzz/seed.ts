@@ -20,6 +20,9 @@ import { saveVoiceSession } from '../../db/voice-sessions.js';
 
 export interface SeededIds {
   tenantKey: string;
+  agentKeys: string[];
+  /** Numbers the tenant owns (calls are placed from them). */
+  ownNumbers: string[];
   tenantIds: string[];
   keyIds: string[];
   agentIds: string[];
@@ -199,6 +202,8 @@ export async function seedResources(
 
   return {
     tenantKey: key.key,
+    agentKeys: ['fuzz-agent'],
+    ownNumbers: [OUR_NUMBER],
     tenantIds: [tenant.id, other.id],
     keyIds: [key.id, spare.id],
     agentIds: [agent.id],
