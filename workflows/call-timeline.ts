@@ -25,7 +25,6 @@ const store = withSummaries(
 export function createCallTimeline(ids: { callId: string; tenantId: string }) {
   const recorded = new Set<string>();
   let chain: Promise<void> = Promise.resolve();
-  let answeredAt: string | undefined;
   let endedAt: string | undefined;
 
   function record(
@@ -52,21 +51,14 @@ export function createCallTimeline(ids: { callId: string; tenantId: string }) {
     noteStatus(status: CallStatus, answeredBy: string | undefined): void {
       if (status === 'ringing') record('ringing');
       // The same entry as the connected phase records (it dedupes), now also for inbound calls.
-      if (status === 'in-progress') {
-        answeredAt ??= new Date().toISOString();
+      if (status === 'in-progress')
         record('answered', answeredBy ? { answeredBy } : {}, { status, answeredBy });
-      }
       if (TERMINAL_STATUSES.has(status)) endedAt ??= new Date().toISOString();
     },
 
     /** One entry per stream: a stream that replaces a failed one is an entry of its own. */
     noteMediaStream(streamSid: string): void {
       record('media_connected', { streamSid }, { key: `media:${streamSid}` });
-    },
-
-    /** When the workflow learned of the answer, for the connected phase's record of it. */
-    answeredAt(): string | undefined {
-      return answeredAt;
     },
 
     /** When the call reached its final status, for the record's ended_at and `ended` entry. */

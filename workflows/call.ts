@@ -322,16 +322,16 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
   // time limit the bridge wraps up; the workflow hangs up itself only if that never comes.
   phase = 'connected';
   if (currentStatus() === 'in-progress') {
-    await store.recordCallProgress({
-      ...ids,
-      status,
-      answeredBy,
-      event: {
-        type: 'answered',
-        detail: answeredBy ? { answeredBy } : {},
-        occurredAt: timeline.answeredAt(),
-      },
-    });
+    // With the timeline the answer is already queued behind ringing: wait for it, never race it.
+    if (recordsTimeline) await timeline.settled();
+    else {
+      await store.recordCallProgress({
+        ...ids,
+        status,
+        answeredBy,
+        event: { type: 'answered', detail: answeredBy ? { answeredBy } : {} },
+      });
+    }
     if (emitsTenantEvents) {
       await emitTenantEvent(input.tenantId, 'voice.call.started', {
         call_id: input.callId,

@@ -20,8 +20,17 @@ export interface PlaybackView {
   idleForMs(nowStreamMs: number): number | null;
 }
 
+/** How long a party that asked something waits for the answer, at most. */
+export const DEFAULT_REPLY_WAIT_MS = 15_000;
+
 type PoliteState =
-  | { phase: 'waiting'; nextIndex: number; lastEndedAtStreamMs: number | null }
+  | {
+      phase: 'waiting';
+      nextIndex: number;
+      lastEndedAtStreamMs: number | null;
+      /** Agent audio played when the last utterance ended: an answer is audio played after it. */
+      playedBytesAtLastEnd: number;
+    }
   | { phase: 'speaking'; index: number; offsetBytes: number }
   | { phase: 'done' };
 
@@ -35,7 +44,14 @@ export class PartyVoice {
   private readonly utterances: Utterance[];
   private readonly isPolite: boolean;
   private readonly turnGapMs: number;
-  private state: PoliteState = { phase: 'waiting', nextIndex: 0, lastEndedAtStreamMs: null };
+  private state: PoliteState = {
+    phase: 'waiting',
+    nextIndex: 0,
+    lastEndedAtStreamMs: null,
+    playedBytesAtLastEnd: 0,
+  };
+  private readonly waitsForReplyAfter: ReadonlySet<number>;
+  private readonly replyWaitMs: number;
   private startDelayMs: number;
   private played: UtterancePlayedRecord[] = [];
   private streams = 0;
@@ -44,6 +60,8 @@ export class PartyVoice {
     this.audio = party.audio ?? Buffer.alloc(0);
     this.startDelayMs = party.startDelayMs ?? 0;
     this.turnGapMs = party.turnGapMs ?? DEFAULT_TURN_GAP_MS;
+    this.waitsForReplyAfter = new Set(party.waitForReplyAfter ?? []);
+    this.replyWaitMs = party.replyWaitMs ?? DEFAULT_REPLY_WAIT_MS;
     // An answering machine plays its greeting regardless of the agent.
     this.isPolite = (party.speech ?? 'polite') === 'polite' && party.answer !== 'machine';
     const whole = { startByte: 0, endByte: this.audio.length, startMs: 0, endMs: 0 };
@@ -60,9 +78,14 @@ export class PartyVoice {
     this.startDelayMs = 0;
     if (this.state.phase === 'speaking') {
       // Cut off mid-sentence: said again once the agent has had its say on the new stream.
-      this.state = { phase: 'waiting', nextIndex: this.state.index, lastEndedAtStreamMs: null };
+      this.state = {
+        phase: 'waiting',
+        nextIndex: this.state.index,
+        lastEndedAtStreamMs: null,
+        playedBytesAtLastEnd: 0,
+      };
     } else if (this.state.phase === 'waiting') {
-      this.state = { ...this.state, lastEndedAtStreamMs: null };
+      this.state = { ...this.state, lastEndedAtStreamMs: null, playedBytesAtLastEnd: 0 };
     } else {
       this.audioEndedAtStreamMs = 0;
     }
@@ -83,7 +106,7 @@ export class PartyVoice {
         endedAtStreamMs: null,
       });
     }
-    return this.speakFrame(this.state, nowStreamMs);
+    return this.speakFrame(this.state, nowStreamMs, playback);
   }
 
   private isReadyToSpeak(
@@ -105,12 +128,20 @@ export class PartyVoice {
     const previous = this.utterances[state.nextIndex - 1];
     const next = this.utterances[state.nextIndex];
     const recordedPauseMs = previous && next ? next.startMs - previous.endMs : 0;
-    if (frameStartMs - state.lastEndedAtStreamMs < Math.max(recordedPauseMs, this.turnGapMs))
-      return false;
+    const sinceLastMs = frameStartMs - state.lastEndedAtStreamMs;
+    if (sinceLastMs < Math.max(recordedPauseMs, this.turnGapMs)) return false;
+    // A caller who asked something waits for the answer (for a while) before going on.
+    const answered = playback.playedBytes > state.playedBytesAtLastEnd;
+    const awaitsAnswer = this.waitsForReplyAfter.has(state.nextIndex - 1);
+    if (awaitsAnswer && !answered && sinceLastMs < this.replyWaitMs) return false;
     return idleMs === null || agentTurnOver;
   }
 
-  private speakFrame(state: Extract<PoliteState, { phase: 'speaking' }>, nowStreamMs: number) {
+  private speakFrame(
+    state: Extract<PoliteState, { phase: 'speaking' }>,
+    nowStreamMs: number,
+    playback: PlaybackView,
+  ) {
     const utterance = this.utterances[state.index];
     if (!utterance) return SILENT_FRAME;
     const start = utterance.startByte + state.offsetBytes;
@@ -120,16 +151,21 @@ export class PartyVoice {
     state.offsetBytes += end - start;
 
     if (utterance.startByte + state.offsetBytes >= utterance.endByte) {
-      this.finishUtterance(state.index, nowStreamMs);
+      this.finishUtterance(state.index, nowStreamMs, playback.playedBytes);
     }
     return frame;
   }
 
-  private finishUtterance(index: number, nowStreamMs: number): void {
+  private finishUtterance(index: number, nowStreamMs: number, playedBytes: number): void {
     const record = this.played.at(-1);
     if (record) record.endedAtStreamMs = nowStreamMs;
     if (index + 1 < this.utterances.length) {
-      this.state = { phase: 'waiting', nextIndex: index + 1, lastEndedAtStreamMs: nowStreamMs };
+      this.state = {
+        phase: 'waiting',
+        nextIndex: index + 1,
+        lastEndedAtStreamMs: nowStreamMs,
+        playedBytesAtLastEnd: playedBytes,
+      };
       return;
     }
     this.state = { phase: 'done' };

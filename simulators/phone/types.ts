@@ -17,6 +17,14 @@ export interface PartyBehaviour {
   speech?: 'polite' | 'continuous';
   /** 'polite' only: the least pause after each utterance, room for a reply; default 1_800. */
   turnGapMs?: number;
+  /**
+   * 'polite' only: zero-based utterances after which the party waits for the agent's answer
+   * before it goes on (it asked something: the demo caller's order question), at most
+   * `replyWaitMs`. Other utterances are followed by the turn gap alone.
+   */
+  waitForReplyAfter?: number[];
+  /** The longest wait for an answer after a `waitForReplyAfter` utterance; default 15_000. */
+  replyWaitMs?: number;
   /** After the stream's `start`, before the party may speak; default 0. */
   startDelayMs?: number;
   /** If set, the party hangs up this long after its audio ends. */

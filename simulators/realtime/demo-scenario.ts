@@ -24,7 +24,8 @@ export const FIXTURE_CALLER_LINES = [
 export const DEFAULT_GREETING = 'Hello, this is the StateSet demo agent.';
 export const GOODBYE = 'Thank you, that is everything I needed. Goodbye!';
 const DEFAULT_TOOL = { name: 'check_order_status', arguments: { order_id: 'A-1001' } };
-const DEFAULT_TOOL_CALL_AFTER = 5;
+/** One-based: the caller's utterance after which the demo agent looks the order up. */
+export const DEMO_TOOL_CALL_AFTER = 5;
 
 export interface DemoScenarioOptions {
   callerLines?: string[];
@@ -38,7 +39,7 @@ const statusOutputSchema = z.looseObject({ status: z.union([z.string(), z.number
 
 export function demoScenario(options: DemoScenarioOptions = {}): ScenarioFactory {
   const callerLines = options.callerLines ?? FIXTURE_CALLER_LINES;
-  const toolCallAfter = options.toolCallAfter ?? DEFAULT_TOOL_CALL_AFTER;
+  const toolCallAfter = options.toolCallAfter ?? DEMO_TOOL_CALL_AFTER;
   const tool = options.tool ?? DEFAULT_TOOL;
 
   return (session) => {

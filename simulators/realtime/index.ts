@@ -15,6 +15,7 @@ export {
   FIXTURE_CALLER_LINES,
   GOODBYE,
   type DemoScenarioOptions,
+  DEMO_TOOL_CALL_AFTER,
 } from './demo-scenario.js';
 export type {
   ResponseItemPlan,

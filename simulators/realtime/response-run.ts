@@ -111,9 +111,15 @@ export class ResponseRun {
     });
     this.speaking = spoken;
 
+    // Paced on the clock, not on the ticks: a timer that fires late (a busy machine) is caught
+    // up with more chunks, so the audio still runs ten times ahead of real time.
+    const startedAtMs = performance.now();
+    const intervalMs = this.plan.audioChunkIntervalMs ?? AUDIO_CHUNK_INTERVAL_MS;
     while (spoken.sentBytes < spoken.audio.length) {
-      this.sendAudioChunk(spoken);
-      await this.wait(this.plan.audioChunkIntervalMs ?? AUDIO_CHUNK_INTERVAL_MS);
+      const chunksDue = Math.floor((performance.now() - startedAtMs) / intervalMs) + 1;
+      do this.sendAudioChunk(spoken);
+      while (spoken.sentBytes < Math.min(chunksDue * AUDIO_CHUNK_BYTES, spoken.audio.length));
+      await this.wait(intervalMs);
       if (this.finished) return;
     }
     this.endSpokenItem(spoken, 'completed');

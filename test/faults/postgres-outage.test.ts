@@ -37,14 +37,16 @@ const OUTAGE_ANSWER_BOUND_MS = 8_000;
 /** The api's pool, and how long a request waits for one of its clients (short, to keep the file quick). */
 const API_POOL_MAX = 10;
 const API_CONNECT_TIMEOUT_MS = 2_000;
-const reading = partyReadingSentences(9, 2);
+/** The caller asks after its third sentence, and waits for the answer. */
+const TOOL_AFTER = 3;
+const reading = partyReadingSentences(9, 2, { waitForReplyAfter: [TOOL_AFTER - 1] });
 let stack: ProcessStack;
 
 before(async () => {
   stack = await startProcessStack({
     label: 'postgres-outage',
     parties: { [CALLEE]: reading.party },
-    scenario: demoScenario({ callerLines: reading.sentences, toolCallAfter: 3 }),
+    scenario: demoScenario({ callerLines: reading.sentences, toolCallAfter: TOOL_AFTER }),
     environment: {
       DB_POOL_MAX: String(API_POOL_MAX),
       DB_CONNECT_TIMEOUT_MS: String(API_CONNECT_TIMEOUT_MS),

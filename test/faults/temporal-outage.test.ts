@@ -27,14 +27,16 @@ const CALLER = '+15005550721';
 const IN_FLIGHT_CALLEE = '+15005550722';
 /** Twilio gives up on a webhook after 15 s; the polite answer must come well before. */
 const INBOUND_ANSWER_BOUND_MS = 8_000;
-const reading = partyReadingSentences(8);
+/** The caller asks after its third sentence, and waits for the answer. */
+const TOOL_AFTER = 3;
+const reading = partyReadingSentences(8, 1, { waitForReplyAfter: [TOOL_AFTER - 1] });
 let stack: ProcessStack;
 
 before(async () => {
   stack = await startProcessStack({
     label: 'temporal-outage',
     parties: { [IN_FLIGHT_CALLEE]: reading.party },
-    scenario: demoScenario({ callerLines: reading.sentences, toolCallAfter: 3 }),
+    scenario: demoScenario({ callerLines: reading.sentences, toolCallAfter: TOOL_AFTER }),
   });
 });
 after(() => stack?.stop());

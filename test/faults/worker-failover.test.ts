@@ -29,7 +29,9 @@ import { eventually, getJson } from '../support/stack.js';
 const CALLEES = ['+15005550711', '+15005550712', '+15005550713'];
 const TOOL = 'check_order_status';
 // The tool is called after the third sentence: five more leave time for its failover.
-const reading = partyReadingSentences(8);
+/** The caller asks after its third sentence, and waits for the answer. */
+const TOOL_AFTER = 3;
+const reading = partyReadingSentences(8, 1, { waitForReplyAfter: [TOOL_AFTER - 1] });
 let stack: ProcessStack;
 
 before(async () => {
@@ -37,7 +39,7 @@ before(async () => {
     label: 'worker-failover',
     workers: 2,
     parties: Object.fromEntries(CALLEES.map((callee) => [callee, reading.party])),
-    scenario: demoScenario({ callerLines: reading.sentences, toolCallAfter: 3 }),
+    scenario: demoScenario({ callerLines: reading.sentences, toolCallAfter: TOOL_AFTER }),
   });
 });
 after(() => stack?.stop());

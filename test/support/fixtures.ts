@@ -2,6 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { FRAME_BYTES, FRAME_MS, readWavAsMulaw } from '../../simulators/audio.js';
 import { splitUtterances, type PartyBehaviour } from '../../simulators/phone/index.js';
+import { DEMO_TOOL_CALL_AFTER } from '../../simulators/realtime/index.js';
 
 export const RECORDING_PATH = fileURLToPath(
   new URL('../fixtures/audio/OSR_us_000_0034_8k.wav', import.meta.url),
@@ -23,9 +24,19 @@ export const RECORDING_SENTENCES = [
 
 let recording: Buffer | undefined;
 
+/**
+ * The demo's callee reading the whole recording; after the sentence that makes the demo
+ * agent look the order up, it waits for the answer as a caller who asked would.
+ */
 export function readingParty(overrides: Partial<PartyBehaviour> = {}): PartyBehaviour {
   recording ??= readWavAsMulaw(RECORDING_PATH);
-  return { answer: 'answer', audio: recording, speech: 'polite', ...overrides };
+  return {
+    answer: 'answer',
+    audio: recording,
+    speech: 'polite',
+    waitForReplyAfter: [DEMO_TOOL_CALL_AFTER - 1],
+    ...overrides,
+  };
 }
 
 /** Silence kept after the last sentence read, so the party's last utterance ends cleanly. */
