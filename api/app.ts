@@ -3,8 +3,10 @@ import express, { Router, type Express } from 'express';
 import type { Database } from '../db/database.js';
 import type { Config } from '../lib/config.js';
 import type { Logger } from '../lib/logger.js';
+import { PayloadTooLargeError } from '../lib/errors.js';
 import { secretBoxFromConfig } from '../lib/secret-box.js';
 import { adminRouter } from './admin/router.js';
+import { refuseDeclaredOversize } from './body-limit.js';
 import type { CallGateway } from './call-gateway.js';
 import { callsRouter } from './calls/router.js';
 import { docsRouter } from './docs.js';
@@ -26,8 +28,6 @@ export interface ApiDependencies {
   logger: Logger;
 }
 
-const MAX_JSON_BYTES = 64 * 1_024;
-
 export function createApp(deps: ApiDependencies): Express {
   const { config } = deps;
   const secrets = secretBoxFromConfig(config);
@@ -45,6 +45,7 @@ export function createApp(deps: ApiDependencies): Express {
       streamUrl: config.media.streamUrl,
       streamTokenSecret: config.media.streamTokenSecret,
       authTokens: twilioAuthTokens(deps.db, secrets, config.twilio),
+      maxBodyBytes: config.api.maxWebhookBodyBytes,
     }),
   );
 
@@ -55,7 +56,11 @@ export function createApp(deps: ApiDependencies): Express {
       includeAdmin: config.adminApiKey !== undefined,
     }),
   );
-  app.use(express.json({ limit: MAX_JSON_BYTES }));
+  const maxJsonBytes = config.api.maxJsonBodyBytes;
+  app.use(
+    refuseDeclaredOversize(maxJsonBytes, (_, next) => next(new PayloadTooLargeError(maxJsonBytes))),
+  );
+  app.use(express.json({ limit: maxJsonBytes }));
   app.use(
     '/api/v1/admin',
     adminRouter({ db: deps.db, secrets, logger: deps.logger, adminApiKey: config.adminApiKey }),

@@ -3,6 +3,7 @@ import { openDatabase } from '../db/database.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { loadConfigOrExit } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
+import { applyServerTimeouts, createBoundedServer } from '../lib/server-timeouts.js';
 import { connectClient } from '../lib/temporal.js';
 import { createApp } from './app.js';
 import { createCallGateway } from './call-gateway.js';
@@ -30,13 +31,11 @@ const calls = createCallGateway(
   config.temporal.taskQueue,
   config.temporal.requestTimeoutMs,
 );
-const server = createApp({ config, db, calls, logger }).listen(
-  config.api.port,
-  config.listenHost,
-  () => {
-    logger.info({ port: config.api.port, publicUrl: config.api.publicUrl }, 'api listening');
-  },
-);
+const server = createBoundedServer(createApp({ config, db, calls, logger }));
+applyServerTimeouts(server, config.http);
+server.listen(config.api.port, config.listenHost, () => {
+  logger.info({ port: config.api.port, publicUrl: config.api.publicUrl }, 'api listening');
+});
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

@@ -12,6 +12,7 @@ const optionalText = z
   .transform((value) => (value ? value : undefined));
 const httpUrl = z.url({ protocol: /^https?$/ }).transform((value) => value.replace(/\/+$/, ''));
 const socketUrl = z.url({ protocol: /^wss?$/ });
+const bytes = z.coerce.number().int().min(1_024);
 
 const environmentSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -26,6 +27,15 @@ const environmentSchema = z.object({
   STREAM_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters'),
   API_REQUESTS_PER_MINUTE_PER_ADDRESS: z.coerce.number().int().min(1).default(1_200),
   BRIDGE_HEARTBEAT_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
+
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+  API_MAX_JSON_BODY_BYTES: bytes.default(64 * 1_024),
+  TWILIO_MAX_WEBHOOK_BODY_BYTES: bytes.default(64 * 1_024),
+  MEDIA_MAX_MESSAGE_BYTES: bytes.default(64 * 1_024),
+  MEDIA_MAX_BUFFERED_BYTES: bytes.default(1_024 * 1_024),
+  MEDIA_START_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
 
   DATABASE_URL: optionalText.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
   EMBEDDED_DB_DIR: z.string().default('.data/postgres'),
@@ -57,17 +67,42 @@ const environmentSchema = z.object({
 
 export type Environment = z.input<typeof environmentSchema>;
 
+export interface HttpTimeouts {
+  /** Time to receive a request's headers (a slowloris, an upgrade that never finishes). */
+  headersTimeoutMs: number;
+  /** Time to receive a whole request, headers and body. */
+  requestTimeoutMs: number;
+  /** How long an idle keep-alive connection is kept open. */
+  keepAliveTimeoutMs: number;
+}
+
 export interface Config {
   env: 'development' | 'test' | 'production';
   logLevel: string;
   listenHost: string;
-  api: { port: number; publicUrl: string; requestsPerMinutePerAddress: number };
+  api: {
+    port: number;
+    publicUrl: string;
+    requestsPerMinutePerAddress: number;
+    /** Largest JSON body the API reads; larger is 413. */
+    maxJsonBodyBytes: number;
+    /** Largest Twilio webhook body read for its signature; larger is 413. */
+    maxWebhookBodyBytes: number;
+  };
+  /** Timeouts of both HTTP servers (api and media bridge), against slow or stalled clients. */
+  http: HttpTimeouts;
   media: {
     port: number;
     streamUrl: string;
     streamTokenSecret: string;
     /** How often the bridge instance heartbeats its registry row. */
     heartbeatMs: number;
+    /** Largest WebSocket message taken from Twilio; larger closes the stream (1009). */
+    maxMessageBytes: number;
+    /** Bytes queued for a Twilio peer that stopped reading before it is dropped. */
+    maxBufferedBytes: number;
+    /** How long an upgraded stream may go without a valid `start`. */
+    startTimeoutMs: number;
   };
   database: {
     url?: string;
@@ -114,6 +149,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     );
   }
   const e = parsed.data;
+  if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError([
+      'HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS (the headers are part of the request)',
+    ]);
+  }
   return {
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
@@ -122,12 +162,22 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       port: e.API_PORT,
       publicUrl: e.PUBLIC_URL,
       requestsPerMinutePerAddress: e.API_REQUESTS_PER_MINUTE_PER_ADDRESS,
+      maxJsonBodyBytes: e.API_MAX_JSON_BODY_BYTES,
+      maxWebhookBodyBytes: e.TWILIO_MAX_WEBHOOK_BODY_BYTES,
+    },
+    http: {
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
     },
     media: {
       port: e.MEDIA_PORT,
       streamUrl: e.MEDIA_STREAM_URL,
       streamTokenSecret: e.STREAM_TOKEN_SECRET,
       heartbeatMs: e.BRIDGE_HEARTBEAT_MS,
+      maxMessageBytes: e.MEDIA_MAX_MESSAGE_BYTES,
+      maxBufferedBytes: e.MEDIA_MAX_BUFFERED_BYTES,
+      startTimeoutMs: e.MEDIA_START_TIMEOUT_MS,
     },
     database: {
       url: e.DATABASE_URL,

@@ -63,6 +63,13 @@ export class BusinessRuleError extends AppError {
   }
 }
 
+/** Thrown before reading a body larger than the route accepts. */
+export class PayloadTooLargeError extends AppError {
+  constructor(readonly maxBytes: number) {
+    super(413, 'payload_too_large', `the request body is larger than ${maxBytes} bytes`);
+  }
+}
+
 /** Thrown when a limit is exceeded; carries the Retry-After seconds. */
 export class RateLimitError extends AppError {
   constructor(

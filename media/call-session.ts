@@ -17,7 +17,8 @@ import type { ModelConnection, ModelConnector } from './model-connection.js';
 import { RETIRED_SHAPE_CLOSE, RETIRED_SHAPE_CODE } from './model-events.js';
 import type { RecordedSession, SessionRecorder } from './session-recorder.js';
 import { sessionUpdateFor } from './session-update.js';
-import { parseTwilioMessage, type TwilioMessage } from './twilio-messages.js';
+import { parseTwilioFrame, type TwilioMessage } from './twilio-messages.js';
+import { TwilioPeerGuard } from './twilio-peer-guard.js';
 import { WorkflowDeliveries } from './workflow-deliveries.js';
 
 export interface CallSessionDependencies {
@@ -28,6 +29,10 @@ export interface CallSessionDependencies {
   logger: Logger;
   /** Keeps the stream's voice session row (state, end) up to date. */
   recorder: SessionRecorder;
+  /** Bytes queued for Twilio past which the peer counts as not reading and is dropped. */
+  maxBufferedBytes?: number;
+  /** How long an upgraded socket may go without a valid `start`. */
+  startTimeoutMs?: number;
 }
 
 /** Caller audio held while the model connection opens (20 ms frames: two seconds). */
@@ -58,21 +63,38 @@ export class CallSession {
   private deliveries: WorkflowDeliveries | undefined;
   private framesDroppedBeforeStart = 0;
   private record: RecordedSession | undefined;
+  private readonly guard: TwilioPeerGuard;
 
   constructor(
     private readonly twilio: WebSocket,
     private readonly deps: CallSessionDependencies,
   ) {
     this.logger = deps.logger;
+    this.guard = new TwilioPeerGuard(twilio, deps);
+    this.guard.awaitStart(() => this.handleNoStart());
   }
 
   handleTwilioMessage(raw: string): void {
-    const message = parseTwilioMessage(raw);
-    if (!message) {
-      this.logger.warn('twilio sent a message that does not parse');
+    const { message, event } = parseTwilioFrame(raw);
+    if (message) {
+      this.dispatchTwilio(message);
       return;
     }
-    this.dispatchTwilio(message);
+    if (event === 'start' && this.phase === 'awaiting-start') {
+      // The start carries the stream's credentials: one that does not parse ends the stream.
+      this.logger.warn('stream refused: a start that does not parse');
+      this.closeTwilio(POLICY_VIOLATION, 'invalid start');
+      return;
+    }
+    this.guard.noteJunk(
+      this.logger,
+      event === undefined ? 'not_an_event' : 'unknown_or_invalid_event',
+    );
+  }
+
+  /** Twilio sends text frames only. */
+  handleBinaryMessage(): void {
+    this.guard.noteJunk(this.logger, 'binary');
   }
 
   /** The Twilio socket closed, with or without a `stop`. */
@@ -84,6 +106,12 @@ export class CallSession {
   /** Settles when everything this session had for the workflow is delivered or dropped. */
   async drained(): Promise<void> {
     await this.deliveries?.flush();
+  }
+
+  private handleNoStart(): void {
+    if (this.phase !== 'awaiting-start') return;
+    this.logger.warn('stream refused: no start in time');
+    this.closeTwilio(POLICY_VIOLATION, 'no start');
   }
 
   private dispatchTwilio(message: TwilioMessage): void {
@@ -122,6 +150,7 @@ export class CallSession {
     }
 
     this.phase = 'connecting';
+    this.guard.started();
     this.callId = callId;
     this.streamSid = start.streamSid;
     this.logger = this.deps.logger.child({
@@ -268,6 +297,7 @@ export class CallSession {
     if (this.phase === 'closed') return;
     const wasStarted = this.phase !== 'awaiting-start';
     this.phase = 'closed';
+    this.guard.dispose();
     this.keypad.flush();
     this.model?.close();
     this.conversation?.finish();
@@ -287,7 +317,22 @@ export class CallSession {
   }
 
   private sendToTwilio(message: Record<string, unknown>): void {
-    if (this.twilio.readyState === this.twilio.OPEN) this.twilio.send(JSON.stringify(message));
+    if (this.twilio.readyState !== this.twilio.OPEN) return;
+    if (!this.guard.hasRoom()) {
+      this.dropStalledPeer();
+      return;
+    }
+    this.twilio.send(JSON.stringify(message));
+  }
+
+  /** The peer stopped reading: queueing more would only grow memory, so the stream ends here. */
+  private dropStalledPeer(): void {
+    this.logger.warn(
+      { bufferedBytes: this.twilio.bufferedAmount },
+      'twilio stopped reading: dropping the stream',
+    );
+    this.finish('twilio_not_reading');
+    this.twilio.terminate();
   }
 
   private closeTwilio(code: number, reason: string): void {
@@ -298,6 +343,7 @@ export class CallSession {
       this.twilio.close(code, reason);
     }
     if (code !== 1000) this.phase = 'closed';
+    this.guard.dispose();
   }
 
   private isClosed(): boolean {

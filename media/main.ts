@@ -3,6 +3,7 @@ import { openDatabase } from '../db/database.js';
 import { createOpenAIClient } from '../lib/clients.js';
 import { loadConfigOrExit } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
+import { applyServerTimeouts, createBoundedServer } from '../lib/server-timeouts.js';
 import { connectClient } from '../lib/temporal.js';
 import { startBridgeInstance } from './bridge-instance.js';
 import { createCallControl } from './call-control.js';
@@ -34,7 +35,13 @@ const bridge = await startBridgeInstance({
 });
 
 const temporal = await connectClient(config);
+const server = createBoundedServer();
+applyServerTimeouts(server, config.http);
 const media = createMediaServer({
+  server,
+  maxMessageBytes: config.media.maxMessageBytes,
+  maxBufferedBytes: config.media.maxBufferedBytes,
+  startTimeoutMs: config.media.startTimeoutMs,
   streamUrl: config.media.streamUrl,
   authToken: () => config.twilio.authToken,
   control: createCallControl(temporal),

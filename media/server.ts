@@ -3,11 +3,13 @@
  * anything is opened: the signature over the stream URL as configured (wss
  * scheme, public host), else 403 and no socket (C05).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { computeSignature } from '../lib/twilio-signature.js';
 import { timingSafeEqual } from 'node:crypto';
+import { createBoundedServer } from '../lib/server-timeouts.js';
+import { throttledWarning } from '../lib/throttled-warning.js';
+import { computeSignature } from '../lib/twilio-signature.js';
 import { CallSession, type CallSessionDependencies } from './call-session.js';
 
 export interface MediaServerOptions extends CallSessionDependencies {
@@ -16,7 +18,7 @@ export interface MediaServerOptions extends CallSessionDependencies {
   /** The stream URL Twilio is given, e.g. wss://voice.example.com/media-stream. */
   streamUrl: string;
   authToken: () => string;
-  /** Largest message accepted from Twilio; a 20 ms frame is well under 1 KiB. */
+  /** Largest message accepted from Twilio (larger closes with 1009); a 20 ms frame is under 1 KiB. */
   maxMessageBytes?: number;
 }
 
@@ -49,7 +51,11 @@ export function createMediaServer(options: MediaServerOptions): MediaServer {
     maxPayload: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
   });
 
-  const server = options.server ?? createServer();
+  const server = options.server ?? createBoundedServer();
+  const warnRefusedUpgrade = throttledWarning(
+    options.logger,
+    'media stream upgrade refused: bad signature',
+  );
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     if (request.url === '/health/live') {
       response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
@@ -68,7 +74,7 @@ export function createMediaServer(options: MediaServerOptions): MediaServer {
     const expected = computeSignature(options.authToken(), `${streamOrigin}${request.url ?? ''}`);
     const given = request.headers['x-twilio-signature'];
     if (!signatureMatches(expected, Array.isArray(given) ? given[0] : given)) {
-      options.logger.warn('media stream upgrade refused: bad signature');
+      warnRefusedUpgrade();
       refuseUpgrade(socket, 403, 'Forbidden');
       return;
     }
@@ -77,7 +83,10 @@ export function createMediaServer(options: MediaServerOptions): MediaServer {
       const session = new CallSession(twilio, options);
       sessions.add(session);
       twilio.on('message', (data, isBinary) => {
-        if (isBinary) return;
+        if (isBinary) {
+          session.handleBinaryMessage();
+          return;
+        }
         session.handleTwilioMessage(
           Buffer.isBuffer(data)
             ? data.toString('utf8')

@@ -57,16 +57,28 @@ export type TwilioMessage = z.infer<typeof twilioMessageSchema>;
 export type TwilioMediaMessage = Extract<TwilioMessage, { event: 'media' }>;
 
 export function parseTwilioMessage(raw: string): TwilioMessage | undefined {
+  return parseTwilioFrame(raw).message;
+}
+
+/** A frame parsed, or what it claimed to be when it does not parse (`event`, when it had one). */
+export interface ParsedFrame {
+  message?: TwilioMessage;
+  event?: string;
+}
+
+export function parseTwilioFrame(raw: string): ParsedFrame {
   let json: unknown;
   try {
     json = JSON.parse(raw);
   } catch {
-    return undefined;
+    return {};
   }
   const media = asMediaMessage(json);
-  if (media) return media;
+  if (media) return { message: media };
   const parsed = twilioMessageSchema.safeParse(json);
-  return parsed.success ? parsed.data : undefined;
+  if (parsed.success) return { message: parsed.data };
+  const event = (json as { event?: unknown } | null)?.event;
+  return typeof event === 'string' ? { event: event.slice(0, 64) } : {};
 }
 
 /**

@@ -5,7 +5,7 @@
  * the product's parts are the real ones, configured as in production.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer as createHttpServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -20,6 +20,7 @@ import { seedDemoTenant, type SeededTenant } from '../db/seed.js';
 import { createOpenAIClient, createTwilioClient } from '../lib/clients.js';
 import { loadConfig, type Config } from '../lib/config.js';
 import { createLogger, type Logger } from '../lib/logger.js';
+import { applyServerTimeouts, createBoundedServer } from '../lib/server-timeouts.js';
 import { createSecretBox, masterKeyId } from '../lib/secret-box.js';
 import { connectClient, connectWorker, installTemporalLogging } from '../lib/temporal.js';
 import { startBridgeInstance, type BridgeInstance } from '../media/bridge-instance.js';
@@ -61,6 +62,8 @@ export interface StackOptions {
   workflowBundlePath?: string;
   scenario?: ScenarioFactory;
   parties?: Record<string, PartyBehaviour>;
+  /** How a number not in `parties` behaves; the simulator answers by default. */
+  defaultParty?: PartyBehaviour;
   environment?: NodeJS.ProcessEnv;
   /** Enables the admin API (/api/v1/admin) with this key; it does not exist without one. */
   adminApiKey?: string;
@@ -72,6 +75,8 @@ export interface StackOptions {
   mediaStreamUrl?: string;
   /** BRIDGE_HEARTBEAT_MS of the bridge (and of the configuration given to tests). */
   bridgeHeartbeatMs?: number;
+  /** More configuration variables (limits, timeouts) for the api and the bridge. */
+  configuration?: Record<string, string>;
 }
 
 export interface Stack {
@@ -218,6 +223,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const phone = await startPhoneSimulator({
       accounts: { [accountSid]: authToken },
       parties: options.parties,
+      defaultParty: options.defaultParty,
     });
     cleanups.push(() => phone.close());
     const tenantBackend = await startTenantBackend(toolSecret);
@@ -225,10 +231,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
     // Bound before configuration so the ports are ours: probing for a free port and binding
     // later races with every other process on the machine.
-    const apiHttp = createHttpServer();
+    const apiHttp = createBoundedServer();
     await listen(apiHttp, options.apiPort ?? 0);
     cleanups.push(() => new Promise((resolve) => apiHttp.close(resolve)));
-    const mediaHttp = createHttpServer();
+    const mediaHttp = createBoundedServer();
     await listen(mediaHttp, options.mediaPort ?? 0);
     const apiPort = (apiHttp.address() as AddressInfo).port;
     const mediaPort = (mediaHttp.address() as AddressInfo).port;
@@ -254,7 +260,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       ADMIN_API_KEY: options.adminApiKey,
       BRIDGE_HEARTBEAT_MS:
         options.bridgeHeartbeatMs === undefined ? undefined : String(options.bridgeHeartbeatMs),
+      ...options.configuration,
     });
+    applyServerTimeouts(apiHttp, config.http);
+    applyServerTimeouts(mediaHttp, config.http);
     const logger = options.logger ?? createLogger(config.logLevel);
     installTemporalLoggingOnce(logger);
 
@@ -322,6 +331,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       streamTokenSecret: config.media.streamTokenSecret,
       logger,
       server: mediaHttp,
+      maxMessageBytes: config.media.maxMessageBytes,
+      maxBufferedBytes: config.media.maxBufferedBytes,
+      startTimeoutMs: config.media.startTimeoutMs,
     });
     cleanups.push(() => media.close());
 

@@ -10,6 +10,7 @@ import { callOperations } from '../calls/openapi.js';
 import { notificationOperations } from '../notifications/operations.js';
 import { operatorOperations } from '../operator/operations.js';
 import { voiceSessionOperations } from '../voice-sessions/operations.js';
+import { hoistNullableReferences } from './nullable-references.js';
 import { registerOperation, type OperationDescription } from './operation.js';
 
 export const PUBLIC_BASE_PATH = '/api/v1';
@@ -45,11 +46,12 @@ function generate(
   registry.registerComponent('securitySchemes', scheme.name, scheme.definition);
   for (const operation of operations)
     registerOperation(registry, basePath, operation, [{ [scheme.name]: [] }]);
-  return new OpenApiGeneratorV3(registry.definitions).generateDocument({
+  const document = new OpenApiGeneratorV3(registry.definitions).generateDocument({
     openapi: '3.0.3',
     info: { title: info.title, version: VERSION, description: info.description },
     servers: [{ url: serverUrl }],
   });
+  return hoistNullableReferences(document);
 }
 
 export function buildApiDocuments(serverUrl: string): ApiDocuments {

@@ -1,12 +1,14 @@
 /** Operator queues and callback tasks (`operator` scope): descriptions, schemas and handlers. */
 import { z } from 'zod';
 import * as callbacks from '../../db/callbacks.js';
-import { NotFoundError } from '../../lib/errors.js';
+import { ConflictError, NotFoundError } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { createCallbackService } from './callbacks-service.js';
 import { tenantOperation, type TenantOperation } from './operation.js';
 import { presentCallback, presentQueue } from './present.js';
 import * as schemas from './schemas.js';
+
+const UNIQUE_VIOLATION = '23505';
 
 const errors = [400, 401, 403, 404, 429, 503] as const;
 const changeErrors = [400, 401, 403, 404, 409, 422, 429, 503] as const;
@@ -91,16 +93,23 @@ export const operatorOperations: TenantOperation[] = [
     success: { status: 201, description: 'The queue.', schema: schemas.queueView },
     errors: [400, 401, 403, 409, 429, 503],
     handle: async ({ deps, tenantId, body }) => {
-      const queue = await callbacks.insertQueue(deps.db, {
-        id: newId('queue'),
-        tenant_id: tenantId,
-        name: body.name,
-        operator_number: body.operator_number ?? null,
-        time_zone: body.time_zone,
-        business_hours: body.business_hours,
-        members: body.members,
-        capacity: body.capacity,
-      });
+      const queue = await callbacks
+        .insertQueue(deps.db, {
+          id: newId('queue'),
+          tenant_id: tenantId,
+          name: body.name,
+          operator_number: body.operator_number ?? null,
+          time_zone: body.time_zone,
+          business_hours: body.business_hours,
+          members: body.members,
+          capacity: body.capacity,
+        })
+        .catch((error: unknown) => {
+          // Queue names are unique per tenant (operator_queues_tenant_id_name_key).
+          if ((error as { code?: string }).code === UNIQUE_VIOLATION)
+            throw new ConflictError(`the tenant already has a queue named ${body.name}`);
+          throw error;
+        });
       return presentQueue(queue, 0);
     },
   }),

@@ -13,7 +13,7 @@ import type { CallGateway } from '../call-gateway.js';
 import { route } from '../http.js';
 import type { TwilioAuthTokens } from './account-tokens.js';
 import { routeInboundCall } from './route-inbound.js';
-import { formOf, readRawBody, verifyTwilioSignature } from './verify.js';
+import { formOf, twilioWebhookGuards } from './verify.js';
 
 export interface TwilioRouteDependencies {
   db: Database;
@@ -23,6 +23,7 @@ export interface TwilioRouteDependencies {
   streamUrl: string;
   streamTokenSecret: string;
   authTokens: TwilioAuthTokens;
+  maxBodyBytes: number;
 }
 
 const SORRY_UNKNOWN_NUMBER = 'Sorry, this number is not in service. Goodbye.';
@@ -95,10 +96,7 @@ function sendTwiml(response: Response, twiml: string): void {
 
 export function twilioRouter(deps: TwilioRouteDependencies): Router {
   const router = Router();
-  const verified = [
-    readRawBody,
-    verifyTwilioSignature(deps.publicUrl, deps.authTokens, deps.logger),
-  ];
+  const verified = twilioWebhookGuards(deps);
 
   router.post(
     '/incoming-call',

@@ -114,11 +114,12 @@ export class ResponseRun {
     // Paced on the clock, not on the ticks: a timer that fires late (a busy machine) is caught
     // up with more chunks, so the audio still runs ten times ahead of real time.
     const startedAtMs = performance.now();
+    const intervalMs = this.plan.audioChunkIntervalMs ?? AUDIO_CHUNK_INTERVAL_MS;
     while (spoken.sentBytes < spoken.audio.length) {
-      const chunksDue = Math.floor((performance.now() - startedAtMs) / AUDIO_CHUNK_INTERVAL_MS) + 1;
+      const chunksDue = Math.floor((performance.now() - startedAtMs) / intervalMs) + 1;
       do this.sendAudioChunk(spoken);
       while (spoken.sentBytes < Math.min(chunksDue * AUDIO_CHUNK_BYTES, spoken.audio.length));
-      await this.wait(AUDIO_CHUNK_INTERVAL_MS);
+      await this.wait(intervalMs);
       if (this.finished) return;
     }
     this.endSpokenItem(spoken, 'completed');

@@ -26,6 +26,8 @@ export interface ResponsePlan {
    * the retired beta name, or a rename the client does not know yet (case C10).
    */
   audioDeltaEventName?: string;
+  /** Delay between 100 ms audio deltas; default AUDIO_CHUNK_INTERVAL_MS (ten times real time). */
+  audioChunkIntervalMs?: number;
 }
 
 export interface ScenarioSession {

@@ -18,6 +18,7 @@ import { startEmbeddedDatabase } from '../../db/embedded.js';
 import { migrateDatabase } from '../../db/migrate.js';
 import { loadConfig, type Config } from '../../lib/config.js';
 import { createLogger } from '../../lib/logger.js';
+import { applyServerTimeouts, createBoundedServer } from '../../lib/server-timeouts.js';
 import { connectClient } from '../../lib/temporal.js';
 import { createFreshDatabase, freePort } from '../../scripts/stack.js';
 import { startDevServer } from '../../scripts/temporal-server.js';
@@ -33,6 +34,8 @@ export interface RecordedAnswer {
 export interface ApiHarness {
   url: string;
   app: Express;
+  /** The listening server (open connections can be counted on it). */
+  server: Server;
   config: Config;
   db: Database;
   adminKey: string;
@@ -138,11 +141,13 @@ export async function startApiHarness(options: HarnessOptions = {}): Promise<Api
     config,
     db,
     logger,
-    calls: createCallGateway(temporal, config.temporal.taskQueue),
+    calls: createCallGateway(temporal, config.temporal.taskQueue, config.temporal.requestTimeoutMs),
   });
-  const server = await new Promise<Server>((resolve, reject) => {
-    const listening = app.listen(port, '127.0.0.1', () => resolve(listening));
-    listening.once('error', reject);
+  const server = createBoundedServer(app);
+  applyServerTimeouts(server, config.http);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
   });
   stops.push(() => new Promise((resolve) => server.close(resolve)));
 
@@ -151,6 +156,7 @@ export async function startApiHarness(options: HarnessOptions = {}): Promise<Api
   return {
     url,
     app,
+    server,
     config,
     db,
     adminKey: adminKey ?? '',

@@ -10,7 +10,7 @@ export interface RawResponse {
 export function rawPost(
   baseUrl: string,
   path: string,
-  body: string,
+  body: string | Buffer,
   headers: Record<string, string>,
 ): Promise<RawResponse> {
   const { hostname, port } = new URL(baseUrl);

@@ -43,10 +43,16 @@ export const rotateCredentialBody = z
   .strict()
   .meta({ id: 'RotateCredential' });
 
+/** What the credentials table holds: the two kinds written here, and tenants' event webhook secrets. */
+const credentialKind = z.enum(['twilio', 'tool_webhook', 'notification_webhook']).meta({
+  description:
+    '`notification_webhook` is the secret a tenant sets with PUT /api/v1/notifications/endpoint.',
+});
+
 export const credentialParams = z.object({ credential_id: resourceId });
 export const listCredentialsQuery = z.object({
   tenant_id: resourceId.optional(),
-  kind: z.enum(['twilio', 'tool_webhook']).optional(),
+  kind: credentialKind.optional(),
   ...pageQuery,
 });
 
@@ -54,8 +60,8 @@ export const credentialView = z
   .object({
     id: z.string(),
     tenant_id: z.string(),
-    kind: z.enum(['twilio', 'tool_webhook']),
-    name: z.string().meta({ description: 'The AccountSid for twilio; a name for tool_webhook.' }),
+    kind: credentialKind,
+    name: z.string().meta({ description: 'The AccountSid for twilio; a name for the others.' }),
     masked: z.string().meta({ description: 'The first characters only.', example: 'whse********' }),
     key_id: z.string().meta({ description: 'The master key that sealed it.' }),
     created_at: timestamp,
@@ -71,7 +77,7 @@ export function presentCredential(row: CredentialRecord): CredentialView {
   return {
     id: row.id,
     tenant_id: row.tenant_id,
-    kind: row.kind as CredentialView['kind'],
+    kind: credentialKind.parse(row.kind),
     name: row.name,
     masked: row.masked,
     key_id: row.key_id,
