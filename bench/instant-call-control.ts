@@ -22,10 +22,11 @@ export function createInstantCallControl(): CallControl {
       noInput: null,
       maskKeypadDigits: false,
     }),
-    sendTurn: async () => undefined,
+    sendTurns: async () => undefined,
     sendKeypadEntry: async () => undefined,
     invokeTool: async () => ({ status: 'succeeded', output: '{}' }),
     requestHangUp: async () => true,
     streamEnded: async () => undefined,
+    runProgress: async () => ({ historyLength: 0, workflowTaskPending: false }),
   };
 }

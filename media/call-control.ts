@@ -10,28 +10,32 @@ import {
   requestHangUpUpdate,
   TOOL_REFUSED,
   toolRefusedSignal,
-  transcriptTurnSignal,
+  transcriptTurnsSignal,
 } from '../workflows/messages.js';
 import type {
   KeypadEntry,
   MediaSessionConfig,
   ToolInvocation,
   ToolResult,
-  TranscriptTurn,
+  TurnBatch,
 } from '../workflows/types.js';
+import type { RunProgress } from './delivery-policy.js';
 
 export interface CallControl {
   attach(
     callId: string,
     stream: { streamSid: string; callSid: string },
   ): Promise<MediaSessionConfig>;
-  sendTurn(callId: string, turn: TranscriptTurn): Promise<void>;
+  /** Whole turns, batched and retried by media/workflow-deliveries.ts. */
+  sendTurns(callId: string, batch: TurnBatch): Promise<void>;
   sendKeypadEntry(callId: string, entry: KeypadEntry): Promise<void>;
   /** Answers the model's output; a refused call answers status 'refused' and is recorded. */
   invokeTool(callId: string, invocation: ToolInvocation): Promise<ToolResult>;
   /** A model_* reason ends the call with the version's fallback message. */
   requestHangUp(callId: string, reason: string, detail?: string): Promise<boolean>;
   streamEnded(callId: string, stream: { streamSid: string; reason: string }): Promise<void>;
+  /** How far the call's current run is (the bridge paces a stream of deliveries by it). */
+  runProgress(callId: string): Promise<RunProgress>;
 }
 
 export function createCallControl(client: Client): CallControl {
@@ -39,7 +43,7 @@ export function createCallControl(client: Client): CallControl {
   return {
     attach: (callId, stream) =>
       handle(callId).executeUpdate(attachMediaStreamUpdate, { args: [stream] }),
-    sendTurn: (callId, turn) => handle(callId).signal(transcriptTurnSignal, turn),
+    sendTurns: (callId, batch) => handle(callId).signal(transcriptTurnsSignal, batch),
     sendKeypadEntry: (callId, entry) => handle(callId).signal(keypadEntrySignal, entry),
     invokeTool: async (callId, invocation) => {
       try {
@@ -56,6 +60,13 @@ export function createCallControl(client: Client): CallControl {
       (await handle(callId).executeUpdate(requestHangUpUpdate, { args: [{ reason, detail }] }))
         .accepted,
     streamEnded: (callId, stream) => handle(callId).signal(mediaStreamEndedSignal, stream),
+    runProgress: async (callId) => {
+      const description = await handle(callId).describe();
+      return {
+        historyLength: description.historyLength,
+        workflowTaskPending: Boolean(description.raw.pendingWorkflowTask),
+      };
+    },
   };
 }
 

@@ -19,6 +19,7 @@ import type { RecordedSession, SessionRecorder } from './session-recorder.js';
 import { sessionUpdateFor } from './session-update.js';
 import { parseTwilioFrame, type TwilioMessage } from './twilio-messages.js';
 import { TwilioPeerGuard } from './twilio-peer-guard.js';
+import { WorkflowDeliveries } from './workflow-deliveries.js';
 
 export interface CallSessionDependencies {
   control: CallControl;
@@ -58,7 +59,8 @@ export class CallSession {
   private hungUp = false;
   private readonly earlyAudio: string[] = [];
   private readonly keypad = new KeypadCollector((entry) => this.handleKeypadEntry(entry));
-  private signals: Promise<void> = Promise.resolve();
+  /** Turns, keypad entries and the stream's end, in order, batched and retried (C13). */
+  private deliveries: WorkflowDeliveries | undefined;
   private framesDroppedBeforeStart = 0;
   private record: RecordedSession | undefined;
   private readonly guard: TwilioPeerGuard;
@@ -101,9 +103,9 @@ export class CallSession {
     this.record?.end('twilio_socket_closed');
   }
 
-  /** Settles when every signal this session queued has been sent. */
+  /** Settles when everything this session had for the workflow is delivered or dropped. */
   async drained(): Promise<void> {
-    await this.signals;
+    await this.deliveries?.flush();
   }
 
   private handleNoStart(): void {
@@ -156,6 +158,11 @@ export class CallSession {
       callSid: start.callSid,
       streamSid: start.streamSid,
     });
+    this.deliveries = new WorkflowDeliveries(
+      { callId, streamSid: start.streamSid },
+      this.deps.control,
+      this.logger,
+    );
     if (this.framesDroppedBeforeStart > 0) {
       this.logger.debug({ frames: this.framesDroppedBeforeStart }, 'media before start dropped');
     }
@@ -242,13 +249,8 @@ export class CallSession {
 
   /** A whole entry goes to the workflow (identity checks, menus) and, once live, to the model. */
   private handleKeypadEntry(entry: KeypadEntry): void {
-    const callId = this.callId;
-    if (!callId) return;
-    this.signals = this.signals
-      .then(() => this.deps.control.sendKeypadEntry(callId, entry))
-      .catch((error: unknown) =>
-        this.logger.warn({ err: String(error) }, 'keypad entry not delivered'),
-      );
+    if (!this.deliveries) return;
+    this.deliveries.addKeypadEntry(entry);
     this.conversation?.keypadEntered(entry);
   }
 
@@ -288,14 +290,7 @@ export class CallSession {
   }
 
   private sendTurn(turn: TranscriptTurn): void {
-    const callId = this.callId;
-    if (!callId) return;
-    // Chained so turns reach the workflow in the order they happened.
-    this.signals = this.signals
-      .then(() => this.deps.control.sendTurn(callId, turn))
-      .catch((error: unknown) =>
-        this.logger.warn({ err: String(error) }, 'transcript turn not delivered'),
-      );
+    this.deliveries?.addTurn(turn);
   }
 
   private finish(reason: string): void {
@@ -308,14 +303,8 @@ export class CallSession {
     this.conversation?.finish();
     this.record?.end(reason);
 
-    const { callId, streamSid } = this;
-    if (wasStarted && callId && streamSid) {
-      this.signals = this.signals
-        .then(() => this.deps.control.streamEnded(callId, { streamSid, reason }))
-        .catch((error: unknown) =>
-          this.logger.warn({ err: String(error) }, 'stream end not delivered'),
-        );
-    }
+    const { streamSid } = this;
+    if (wasStarted && streamSid) this.deliveries?.endStream({ streamSid, reason });
     this.closeTwilio(1000, 'done');
     this.logger.info({ reason }, 'media session ended');
   }

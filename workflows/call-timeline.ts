@@ -25,6 +25,7 @@ const store = withSummaries(
 export function createCallTimeline(ids: { callId: string; tenantId: string }) {
   const recorded = new Set<string>();
   let chain: Promise<void> = Promise.resolve();
+  let inFlight = 0;
   let endedAt: string | undefined;
 
   function record(
@@ -44,6 +45,10 @@ export function createCallTimeline(ids: { callId: string; tenantId: string }) {
         event: { type, detail, key, occurredAt },
       }),
     );
+    // A side branch, so the chain (and the order of its commands) is as it always was.
+    inFlight += 1;
+    const settle = () => void (inFlight -= 1);
+    void chain.then(settle, settle);
   }
 
   return {
@@ -69,6 +74,11 @@ export function createCallTimeline(ids: { callId: string; tenantId: string }) {
     /** Resolves once every entry noted so far is stored. */
     settled(): Promise<void> {
       return chain;
+    },
+
+    /** Whether every entry noted so far is stored (a run carries over only then). */
+    isSettled(): boolean {
+      return inFlight === 0;
     },
   };
 }

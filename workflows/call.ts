@@ -4,12 +4,15 @@
  * reach it through the messages in ./messages.ts.
  */
 import {
+  CancellationScope,
   allHandlersFinished,
   condition,
   log,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
+  sleep,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { CallActivities } from '../activities/index.js';
@@ -23,6 +26,7 @@ import {
   requestHangUpUpdate,
   toolRefusedSignal,
   transcriptTurnSignal,
+  transcriptTurnsSignal,
   twilioStatusSignal,
   type CallStateView,
 } from './messages.js';
@@ -35,10 +39,13 @@ import {
   MODEL_FAILURE_REASONS,
   voicemailHangUpReason,
 } from './outcome.js';
+import { continueCall, historyIsFull, MAX_CARRIED_TURNS } from './continue-as-new.js';
 import { createEscalationWatch } from './escalation.js';
 import { runHandoff } from './handoff.js';
 import { handoffDialedSignal } from './handoff-messages.js';
 import type { HandoffDialEvent, HandoffOutcome } from './handoff-types.js';
+import type { CallContinuation } from './continuation-types.js';
+import type { TenantEventName } from './notification-types.js';
 import { AGENT_VERSION, CALL_STATUS } from './search-attributes.js';
 import { emitTenantEvent } from './tenant-events.js';
 import { createToolRunner } from './tool-runner.js';
@@ -66,6 +73,23 @@ const telephony = withSummaries(
     },
   }),
 );
+
+/** Turns are saved in the workflow task they arrive in: a local activity is one history event. */
+const transcripts = withSummaries(
+  proxyLocalActivities<CallActivities>({
+    startToCloseTimeout: '10 seconds',
+    retry: {
+      initialInterval: '500 milliseconds',
+      backoffCoefficient: 2,
+      maximumInterval: '10 seconds',
+    },
+  }),
+);
+/**
+ * One insert. Large, so that a backlog (a flood of turns, a workflow task replayed after a worker
+ * restart) is saved in one go: every save holds its workflow task open a little longer.
+ */
+const MAX_TURNS_PER_SAVE = 1_000;
 
 // The judge may take a minute; the activity heartbeats, so a dead worker is noticed in seconds.
 const grading = withSummaries(
@@ -95,26 +119,31 @@ const DEFAULT_VOICEMAIL_MESSAGE = 'Hello, we tried to reach you and will try aga
 
 export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummary> {
   // State and handlers come first: nothing is awaited until every handler is registered (C12).
-  let status: CallStatus = input.direction === 'inbound' ? 'ringing' : 'queued';
-  let callSid = input.callSid;
-  let phase: CallStateView['phase'] = 'routing';
-  let version: ResolvedAgentVersion | undefined = undefined;
-  let streamSid: string | undefined;
-  let durationSec: number | null = null;
-  let hangUpReason: string | undefined;
-  let hangUpDetail: string | undefined;
-  let answeredBy: string | undefined;
+  // A continued run (C13) starts from the state its previous run carried over.
+  const carried = input.continuation;
+  let status: CallStatus =
+    carried?.status ?? (input.direction === 'inbound' ? 'ringing' : 'queued');
+  let callSid = carried?.callSid ?? input.callSid;
+  let phase: CallStateView['phase'] = carried ? 'connected' : 'routing';
+  let version: ResolvedAgentVersion | undefined = carried?.version;
+  let streamSid: string | undefined = carried?.streamSid;
+  let durationSec: number | null = carried?.durationSec ?? null;
+  let hangUpReason: string | undefined = carried?.hangUpReason;
+  let hangUpDetail: string | undefined = carried?.hangUpDetail;
+  let answeredBy: string | undefined = carried?.answeredBy;
   let mediaEnded = false;
-  let conversationEndsAtMs: number | undefined;
-  let keypadEntry: string | undefined;
-  let keypadEntries = 0;
-  const pendingTurns: TranscriptTurn[] = [];
-  let savedTurns = 0;
+  let conversationEndsAtMs: number | undefined = carried?.conversationEndsAtMs;
+  let keypadEntry: string | undefined = carried?.keypad.lastEntry;
+  let keypadEntries = carried?.keypad.entries ?? 0;
+  const pendingTurns: TranscriptTurn[] = [...(carried?.turns.unsaved ?? [])];
+  let savedTurns = carried?.turns.saved ?? 0;
+  const turnsReceived = new Map(Object.entries(carried?.turns.received ?? {}));
+  const tenantEventsEmitted = new Set<TenantEventName>(carried?.tenantEventsEmitted);
 
   const ids = { callId: input.callId, tenantId: input.tenantId };
   // Calls started before the timeline recorded ringing, the answer and the media stream replay
   // without those records.
-  const recordsTimeline = patched('call-timeline');
+  const recordsTimeline = carried ? carried.patches.callTimeline : patched('call-timeline');
   const timeline = createCallTimeline(ids);
   const tools = createToolRunner({
     ...ids,
@@ -122,10 +151,15 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
     getKeypadEntry: () => keypadEntry,
     onIdentityVerified: (tool) =>
       store.recordCallProgress({ ...ids, event: { type: 'identity_verified', detail: { tool } } }),
+    initial: carried?.tools,
   });
   let handoffDial: HandoffDialEvent | undefined;
   let handoffOutcome: HandoffOutcome | undefined;
-  const escalation = createEscalationWatch({ call: input, getVersion: () => version });
+  const escalation = createEscalationWatch({
+    call: input,
+    getVersion: () => version,
+    initial: carried?.escalation,
+  });
 
   // A getter, because handlers change the status between awaits.
   function currentStatus(): CallStatus {
@@ -171,6 +205,17 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
       answeredBy: event.answeredBy,
       event: { type: 'machine_detection', detail: { answeredBy: event.answeredBy } },
     });
+  });
+
+  setHandler(transcriptTurnsSignal, ({ streamSid: spokenOn, firstTurn, turns }) => {
+    // A delivery the bridge retried after an unclear failure may repeat turns: they count once.
+    const received = turnsReceived.get(spokenOn) ?? 0;
+    const fresh = turns.slice(Math.max(0, received + 1 - firstTurn));
+    turnsReceived.set(spokenOn, Math.max(received, firstTurn + turns.length - 1));
+    for (const turn of fresh) {
+      pendingTurns.push(turn);
+      escalation.noteTurn(turn);
+    }
   });
 
   setHandler(transcriptTurnSignal, (turn) => {
@@ -262,35 +307,42 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
     streamSid,
     turns: savedTurns + pendingTurns.length,
     toolRuns: tools.runCount(),
+    run: carried?.run ?? 1,
     phase,
   }));
 
   // Calls started before tenant events existed replay without them (a deploy mid-call stays safe).
-  const emitsTenantEvents = patched('tenant-events');
+  const emitsTenantEvents = carried ? carried.patches.tenantEvents : patched('tenant-events');
+  // Likewise calls started before turns were saved in batches, with continue-as-new (C13).
+  const savesInBatches = carried !== undefined || patched('long-calls');
 
-  // Routing: which agent version answers, and why.
-  version = await store.resolveAgentVersion({
-    tenantId: input.tenantId,
-    agentVersionId: input.agentVersionId,
-    agentId: input.agentId,
-    phoneRouteId: input.phoneRouteId,
-    callerNumber: input.direction === 'inbound' ? input.from : input.to,
-  });
-  const { config } = version;
-  upsertSearchAttributes([{ key: AGENT_VERSION, value: version.agentVersionId }]);
-  await store.recordCallProgress({
-    ...ids,
-    agentVersionId: version.agentVersionId,
-    versionReason: version.reason,
-    event: {
-      type: 'routed',
-      detail: { agentVersionId: version.agentVersionId, reason: version.reason },
-    },
-  });
+  // Routing: which agent version answers, and why. A continued run (C13) has its version and
+  // resumes straight in the conversation: no second routing, dialing or started event.
+  if (!carried) {
+    version = await store.resolveAgentVersion({
+      tenantId: input.tenantId,
+      agentVersionId: input.agentVersionId,
+      agentId: input.agentId,
+      phoneRouteId: input.phoneRouteId,
+      callerNumber: input.direction === 'inbound' ? input.from : input.to,
+    });
+    upsertSearchAttributes([{ key: AGENT_VERSION, value: version.agentVersionId }]);
+    await store.recordCallProgress({
+      ...ids,
+      agentVersionId: version.agentVersionId,
+      versionReason: version.reason,
+      event: {
+        type: 'routed',
+        detail: { agentVersionId: version.agentVersionId, reason: version.reason },
+      },
+    });
+  }
+  const resolved = version as ResolvedAgentVersion;
+  const { config } = resolved;
 
   // Dialing (outbound): Twilio rings the callee; status callbacks move the call on.
-  phase = 'dialing';
-  if (input.direction === 'outbound') {
+  if (!carried && input.direction === 'outbound') {
+    phase = 'dialing';
     moveStatus('dialing');
     // Dialed is when we asked, so it precedes whatever Twilio reports back.
     const dialedAt = new Date().toISOString();
@@ -321,7 +373,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
   // Conversation: the bridge streams audio; turns are saved in batches as they arrive. At the
   // time limit the bridge wraps up; the workflow hangs up itself only if that never comes.
   phase = 'connected';
-  if (currentStatus() === 'in-progress') {
+  if (!carried && currentStatus() === 'in-progress') {
     // With the timeline the answer is already queued behind ringing: wait for it, never race it.
     if (recordsTimeline) await timeline.settled();
     else {
@@ -336,18 +388,21 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
       await emitTenantEvent(input.tenantId, 'voice.call.started', {
         call_id: input.callId,
         direction: input.direction,
-        agent_version_id: version.agentVersionId,
+        agent_version_id: resolved.agentVersionId,
       });
+      tenantEventsEmitted.add('voice.call.started');
     }
   }
-  const flushing = saveTurnsUntilEnded();
-  const hardStopMs = Math.max(conversationDeadline(version) + WRAP_UP_GRACE_MS - Date.now(), 1);
-  const ended = await condition(
-    () =>
-      isEnded() || hangUpReason !== undefined || mediaEnded || escalation.handoff() !== undefined,
-    hardStopMs,
-  );
-  if (!ended) hangUpReason = 'max_duration';
+  let flushing: Promise<void>;
+  const hardStopMs = Math.max(conversationDeadline(resolved) + WRAP_UP_GRACE_MS - Date.now(), 1);
+  if (savesInBatches) {
+    await converseInBatches(hardStopMs);
+    flushing = saveTurnsInBatchesUntilEnded();
+  } else {
+    flushing = saveTurnsUntilEnded();
+    const ended = await condition(conversationOver, hardStopMs);
+    if (!ended) hangUpReason = 'max_duration';
+  }
 
   // Handoff: a person takes the call (or a callback task is left); the call ends on Twilio's side.
   const handoff = escalation.handoff();
@@ -357,8 +412,8 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
       callId: input.callId,
       tenantId: input.tenantId,
       callSid,
-      agentId: version.agentId,
-      agentVersionId: version.agentVersionId,
+      agentId: resolved.agentId,
+      agentVersionId: resolved.agentVersionId,
       ourNumber: input.direction === 'inbound' ? input.to : input.from,
       callerNumber: input.direction === 'inbound' ? input.from : input.to,
       summary: escalation.summary(savedTurns + pendingTurns.length),
@@ -503,6 +558,94 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
     return undefined;
   }
 
+  function conversationOver(): boolean {
+    return (
+      isEnded() || hangUpReason !== undefined || mediaEnded || escalation.handoff() !== undefined
+    );
+  }
+
+  /**
+   * The conversation of a call that saves its turns in batches (C13): each batch is saved in the
+   * workflow task it arrives in, and once this run's history is full the call continues-as-new
+   * with everything it needs, once no handler is running. One timer bounds the whole
+   * conversation: a timeout on each wait would add two history events per batch.
+   */
+  async function converseInBatches(hardStopMs: number): Promise<void> {
+    let timedOut = false;
+    const hardStop = new CancellationScope();
+    void hardStop
+      .run(() => sleep(hardStopMs))
+      .then(
+        () => (timedOut = true),
+        () => undefined,
+      );
+    // Records that handlers started (timeline entries, tool records) land in this run first.
+    const readyToContinue = () =>
+      historyIsFull(input.limits) &&
+      allHandlersFinished() &&
+      timeline.isSettled() &&
+      !tools.hasRecordsInFlight();
+
+    for (;;) {
+      await condition(
+        () => timedOut || conversationOver() || pendingTurns.length > 0 || readyToContinue(),
+      );
+      if (conversationOver()) break;
+      if (timedOut) {
+        hangUpReason = 'max_duration';
+        break;
+      }
+      if (readyToContinue() && pendingTurns.length <= MAX_CARRIED_TURNS) {
+        await continueCall(input, carryOver());
+      }
+      if (pendingTurns.length > 0) await saveTurnBatch();
+    }
+    hardStop.cancel();
+  }
+
+  /** Everything the next run needs to go on with the call where this one stands. */
+  function carryOver(): CallContinuation {
+    return {
+      run: (carried?.run ?? 1) + 1,
+      status,
+      callSid,
+      version: resolved,
+      streamSid,
+      durationSec,
+      hangUpReason,
+      hangUpDetail,
+      answeredBy,
+      conversationEndsAtMs: conversationDeadline(resolved),
+      keypad: { lastEntry: keypadEntry, entries: keypadEntries },
+      turns: {
+        saved: savedTurns,
+        unsaved: [...pendingTurns],
+        received: Object.fromEntries(turnsReceived),
+      },
+      tools: tools.state(),
+      escalation: escalation.state(),
+      tenantEventsEmitted: [...tenantEventsEmitted],
+      patches: { tenantEvents: emitsTenantEvents, callTimeline: recordsTimeline },
+    };
+  }
+
+  /** Saves the oldest pending turns; they leave the list only once stored. */
+  async function saveTurnBatch(): Promise<void> {
+    const batch = pendingTurns.slice(0, MAX_TURNS_PER_SAVE);
+    await transcripts.saveTranscriptTurns({ ...ids, firstSequence: savedTurns + 1, turns: batch });
+    pendingTurns.splice(0, batch.length);
+    savedTurns += batch.length;
+  }
+
+  async function saveTurnsInBatchesUntilEnded(): Promise<void> {
+    for (;;) {
+      await condition(() => pendingTurns.length > 0 || (isEnded() && streamSid === undefined));
+      if (pendingTurns.length === 0) return;
+      await saveTurnBatch();
+    }
+  }
+
+  /** How calls saved their turns before batches (their histories must still replay). */
   async function saveTurnsUntilEnded(): Promise<void> {
     for (;;) {
       await condition(() => pendingTurns.length > 0 || (isEnded() && streamSid === undefined));

@@ -7,6 +7,7 @@
 import { ParentClosePolicy, proxyActivities, startChild, uuid4 } from '@temporalio/workflow';
 import type { CallActivities } from '../activities/index.js';
 import { withSummaries } from './activity-summaries.js';
+import type { EscalationState } from './continuation-types.js';
 import type { HandoffRequest } from './handoff-types.js';
 import { callbackWorkflowId } from './ids.js';
 import { TENANT_ID, WORKFLOW_KIND } from './search-attributes.js';
@@ -30,12 +31,14 @@ const SUMMARY_QUOTE_CHARS = 200;
 interface WatchContext {
   call: CallWorkflowInput;
   getVersion(): ResolvedAgentVersion | undefined;
+  /** What an earlier run of this call's workflow had seen. */
+  initial?: EscalationState;
 }
 
 export function createEscalationWatch(context: WatchContext) {
-  let requested: HandoffRequest | undefined;
-  let toolErrorStreak = 0;
-  let lastCallerLine = '';
+  let requested: HandoffRequest | undefined = context.initial?.requested;
+  let toolErrorStreak = context.initial?.toolErrorStreak ?? 0;
+  let lastCallerLine = context.initial?.lastCallerLine ?? '';
 
   const rules = (): EscalationRule[] => context.getVersion()?.config.escalation_rules ?? [];
 
@@ -81,6 +84,8 @@ export function createEscalationWatch(context: WatchContext) {
 
   return {
     handoff: (): HandoffRequest | undefined => requested,
+
+    state: (): EscalationState => ({ requested, toolErrorStreak, lastCallerLine }),
 
     noteTurn(turn: TranscriptTurn): void {
       if (turn.role !== 'caller') return;

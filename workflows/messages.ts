@@ -13,6 +13,7 @@ import type {
   ToolRefusal,
   ToolResult,
   TranscriptTurn,
+  TurnBatch,
   TwilioStatusEvent,
 } from './types.js';
 
@@ -28,7 +29,17 @@ export const keypadEntrySignal = defineSignal<[KeypadEntry]>('keypadEntry');
 /** The bridge hands back a function call the invokeTool validator refused, to be recorded. */
 export const toolRefusedSignal = defineSignal<[ToolRefusal]>('toolRefused');
 
-/** One whole transcript turn from the bridge; never a fragment or a frame. */
+/**
+ * Whole transcript turns from the bridge, in the order spoken; never a fragment or a frame.
+ * The bridge batches them (media/workflow-deliveries.ts) so a long call stays within
+ * Temporal's history limits (C13).
+ */
+export const transcriptTurnsSignal = defineSignal<[TurnBatch]>('transcriptTurns');
+
+/**
+ * One turn per signal, as bridges sent them before transcriptTurns: still handled, so calls
+ * whose histories hold it keep replaying.
+ */
 export const transcriptTurnSignal = defineSignal<[TranscriptTurn]>('transcriptTurn');
 
 /** The media stream closed (the bridge saw `stop` or lost the socket). */
@@ -67,6 +78,8 @@ export interface CallStateView {
   streamSid?: string;
   turns: number;
   toolRuns: number;
+  /** Which run of the workflow answers: 1, then one more after each continue-as-new. */
+  run: number;
   phase: 'routing' | 'dialing' | 'connected' | 'handoff' | 'ending' | 'wrap-up' | 'done';
 }
 

@@ -4,11 +4,12 @@
  * before the caller's identity is verified, is refused there and never runs
  * (the bridge hands the refusal back to be recorded). Each `call_id` runs at
  * most once (a repeated invocation gets the first one's result), and every
- * outcome is recorded.
+ * outcome is recorded. Its memory (`state`) is carried across continue-as-new.
  */
 import { ApplicationFailure, log, patched, proxyActivities } from '@temporalio/workflow';
 import type { CallActivities } from '../activities/index.js';
 import { withSummaries } from './activity-summaries.js';
+import type { ToolRunnerState } from './continuation-types.js';
 import { TOOL_REFUSED } from './messages.js';
 import type {
   ResolvedAgentVersion,
@@ -61,12 +62,19 @@ interface ToolRunnerContext {
   /** The caller's latest keypad entry, handed to the identity verification tool only. */
   getKeypadEntry(): string | undefined;
   onIdentityVerified(toolName: string): Promise<void>;
+  /** What an earlier run of this call's workflow already ran. */
+  initial?: ToolRunnerState;
 }
 
 export function createToolRunner(context: ToolRunnerContext) {
   const runs = new Map<string, Promise<ToolResult>>();
+  const results = new Map<string, ToolResult>();
+  for (const [toolCallId, result] of Object.entries(context.initial?.results ?? {})) {
+    runs.set(toolCallId, Promise.resolve(result));
+    results.set(toolCallId, result);
+  }
   const recordsInFlight = new Set<Promise<void>>();
-  let identityVerified = false;
+  let identityVerified = context.initial?.identityVerified ?? false;
 
   /**
    * The model hears a tool's result as soon as the tool ran; its record lands when the
@@ -167,6 +175,11 @@ export function createToolRunner(context: ToolRunnerContext) {
       if (!tool) throw ApplicationFailure.create({ type: TOOL_REFUSED, message: 'not allowed' });
       const running = run(invocation, tool);
       runs.set(invocation.toolCallId, running);
+      // A side branch, so the handler's own chain (and the order of its commands) is unchanged.
+      void running.then(
+        (result) => results.set(invocation.toolCallId, result),
+        () => undefined,
+      );
       return running;
     },
 
@@ -192,6 +205,16 @@ export function createToolRunner(context: ToolRunnerContext) {
     /** Resolves once every tool record started so far is written. */
     async recordsWritten(): Promise<void> {
       while (recordsInFlight.size > 0) await Promise.all([...recordsInFlight]);
+    },
+
+    /** Records still being written; a run carries over only once there are none. */
+    hasRecordsInFlight(): boolean {
+      return recordsInFlight.size > 0;
+    },
+
+    /** Complete once every run has finished (the workflow waits for its handlers first). */
+    state(): ToolRunnerState {
+      return { results: Object.fromEntries(results), identityVerified };
     },
   };
 }

@@ -1,4 +1,5 @@
 /** Plain data that crosses between the workflow, its activities and its callers. */
+import type { CallContinuation, CallHistoryLimits } from './continuation-types.js';
 
 export type CallDirection = 'inbound' | 'outbound';
 
@@ -143,6 +144,9 @@ export interface CallWorkflowInput {
   greeting?: string;
   callSid?: string;
   accountSid?: string;
+  /** Present when a long call continues-as-new: the new run resumes in the conversation. */
+  continuation?: CallContinuation;
+  limits?: CallHistoryLimits;
 }
 
 export interface ResolvedAgentVersion {
@@ -183,6 +187,15 @@ export interface TranscriptTurn {
   interrupted: boolean;
   startedAt: string;
   endedAt?: string;
+}
+
+/** Turns the bridge delivers together; a retried delivery may repeat turns already received. */
+export interface TurnBatch {
+  /** The media stream the turns were spoken on; positions count per stream. */
+  streamSid: string;
+  /** 1-based position of turns[0] among the turns of that stream. */
+  firstTurn: number;
+  turns: TranscriptTurn[];
 }
 
 export interface ToolInvocation {
