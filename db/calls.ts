@@ -62,7 +62,7 @@ export async function insertCall(db: Queryable, call: NewCall): Promise<CallRow>
 }
 
 export async function findCall(
-  db: Database,
+  db: Queryable,
   tenantId: string,
   callId: string,
 ): Promise<CallRow | undefined> {
@@ -281,7 +281,7 @@ export interface TranscriptRow {
 }
 
 export async function listTranscript(
-  db: Database,
+  db: Queryable,
   tenantId: string,
   callId: string,
 ): Promise<TranscriptRow[]> {
@@ -305,7 +305,7 @@ export interface FunctionCallRow {
 }
 
 export async function listFunctionCalls(
-  db: Database,
+  db: Queryable,
   tenantId: string,
   callId: string,
 ): Promise<FunctionCallRow[]> {
@@ -324,7 +324,7 @@ export interface CallEventRow {
 }
 
 export async function listCallEvents(
-  db: Database,
+  db: Queryable,
   tenantId: string,
   callId: string,
 ): Promise<CallEventRow[]> {
@@ -347,7 +347,7 @@ export interface EvaluationRow {
 }
 
 export async function findEvaluation(
-  db: Database,
+  db: Queryable,
   tenantId: string,
   callId: string,
 ): Promise<EvaluationRow | undefined> {

@@ -18,6 +18,8 @@ export interface Queryable {
 
 export interface Database extends Queryable {
   transaction<T>(work: (client: Queryable) => Promise<T>): Promise<T>;
+  /** Reads that must agree with one another: one read-only snapshot (REPEATABLE READ). */
+  snapshot<T>(work: (client: Queryable) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -99,7 +101,10 @@ export function openDatabase(options: DatabaseOptions, logger: Logger): Database
     }
   }
 
-  async function transaction<T>(work: (client: Queryable) => Promise<T>): Promise<T> {
+  async function transaction<T>(
+    work: (client: Queryable) => Promise<T>,
+    begin = 'BEGIN',
+  ): Promise<T> {
     let client: pg.PoolClient;
     try {
       client = await pool.connect();
@@ -107,7 +112,7 @@ export function openDatabase(options: DatabaseOptions, logger: Logger): Database
       throw translate(error);
     }
     try {
-      await client.query('BEGIN');
+      await client.query(begin);
       const result = await work({
         query: <Row extends pg.QueryResultRow>(sql: string, params?: unknown[]) =>
           client.query<Row>(sql, params),
@@ -124,7 +129,8 @@ export function openDatabase(options: DatabaseOptions, logger: Logger): Database
 
   return {
     query,
-    transaction,
+    transaction: (work) => transaction(work),
+    snapshot: (work) => transaction(work, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY'),
     ping: async () => {
       await query('SELECT 1');
     },

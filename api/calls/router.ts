@@ -66,13 +66,21 @@ export function callsRouter(deps: MakeCallDependencies): Router {
     '/call-logs/:id',
     canRead,
     route(async (request, response) => {
-      const { tenantId, call } = await loadCall(request);
-      const [turns, functionCalls, evaluation, events] = await Promise.all([
-        listTranscript(deps.db, tenantId, call.id),
-        listFunctionCalls(deps.db, tenantId, call.id),
-        findEvaluation(deps.db, tenantId, call.id),
-        listCallEvents(deps.db, tenantId, call.id),
-      ]);
+      const { tenantId } = tenantOf(request);
+      const { id } = parseInput(callIdParam, request.params);
+      // One snapshot: an evaluation stored between two reads never shows without its event.
+      const detail = await deps.db.snapshot(async (db) => {
+        const call = await findCall(db, tenantId, id);
+        if (!call) throw new NotFoundError('call');
+        return {
+          call,
+          turns: await listTranscript(db, tenantId, id),
+          functionCalls: await listFunctionCalls(db, tenantId, id),
+          evaluation: await findEvaluation(db, tenantId, id),
+          events: await listCallEvents(db, tenantId, id),
+        };
+      });
+      const { call, turns, functionCalls, evaluation, events } = detail;
       response.json({
         ...presentCall(call, deps),
         transcript: turns.map(presentTurn),

@@ -179,7 +179,9 @@ test('PostgreSQL stopped for a minute mid-call: the call goes on, the api answer
 
   // The writes failed and were retried by their activities, not lost.
   const retried = (await callHistory(stack, callId)).filter(
-    (event) => event.kind === 'activityTaskStarted' && (event.attempt ?? 1) > 1,
+    (event) =>
+      (event.kind === 'activityTaskStarted' || event.kind === 'markerRecorded') &&
+      (event.attempt ?? 1) > 1,
   );
   assert.ok(retried.length >= 2, `retried writes: ${retried.length}`);
 

@@ -75,7 +75,10 @@ export interface HistoryEventView {
   eventId: number;
   /** On activity task started and completed events: the eventId of its scheduled event. */
   scheduledEventId?: number;
-  /** On activity task started events: the attempt that completed the activity. */
+  /**
+   * The attempt that completed the activity: on activity task started events, and on the
+   * marker a local activity records (its data says how many attempts it took).
+   */
   attempt?: number;
   /** The event's attributes field name without its suffix: workflowTaskCompleted, activityTaskStarted... */
   kind: string;
@@ -100,10 +103,11 @@ export async function callHistory(
     const seconds = Number(event.eventTime?.seconds ?? 0);
     const nanos = event.eventTime?.nanos ?? 0;
     const started = event.activityTaskStartedEventAttributes;
+    const localActivity = localActivityMarker(event.markerRecordedEventAttributes);
     return {
       eventId: Number(event.eventId ?? 0),
       scheduledEventId: started?.scheduledEventId ? Number(started.scheduledEventId) : undefined,
-      attempt: started?.attempt ?? undefined,
+      attempt: started?.attempt ?? localActivity?.attempt ?? undefined,
       kind: (attributes ?? 'unknown').replace(/EventAttributes$/, ''),
       atMs: seconds * 1_000 + Math.floor(nanos / 1e6),
       identity:
@@ -111,9 +115,29 @@ export async function callHistory(
         event.workflowTaskCompletedEventAttributes?.identity ??
         event.activityTaskStartedEventAttributes?.identity ??
         undefined,
-      activityType: event.activityTaskScheduledEventAttributes?.activityType?.name ?? undefined,
+      activityType:
+        event.activityTaskScheduledEventAttributes?.activityType?.name ??
+        localActivity?.activity_type ??
+        undefined,
     };
   });
+}
+
+/** The SDK's local activity marker: its `data` detail is JSON with the attempt and type. */
+function localActivityMarker(
+  marker:
+    | { markerName?: string | null; details?: Record<string, { payloads?: any[] | null }> | null }
+    | null
+    | undefined,
+): { attempt?: number; activity_type?: string } | undefined {
+  if (marker?.markerName !== 'core_local_activity') return undefined;
+  const data = marker.details?.data?.payloads?.[0]?.data;
+  if (!data) return undefined;
+  try {
+    return JSON.parse(Buffer.from(data).toString('utf8'));
+  } catch {
+    return undefined;
+  }
 }
 
 /** The started event (the attempt that completed) of the first activity of this type. */
