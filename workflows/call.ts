@@ -143,6 +143,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
   let hangUpDetail: string | undefined = carried?.hangUpDetail;
   let answeredBy: string | undefined = carried?.answeredBy;
   let mediaEnded = false;
+  let mediaLost = false;
   let conversationEndsAtMs: number | undefined = carried?.conversationEndsAtMs;
   let keypadEntry: string | undefined = carried?.keypad.lastEntry;
   let keypadEntries = carried?.keypad.entries ?? 0;
@@ -485,7 +486,8 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
       try {
         const final = await telephony.fetchCallStatus({ callSid });
         if (final.durationSec !== undefined) durationSec = final.durationSec;
-        if (!moveStatus(final.status) && !isEnded()) hangUpReason = 'media_stream_ended';
+        if (!moveStatus(final.status) && !isEnded())
+          hangUpReason = mediaLost ? 'media_lost' : 'media_stream_ended';
       } catch (error) {
         // Twilio cannot tell us how the call ended; the record still closes.
         log.warn('call status unknown', { callId: input.callId, error: String(error) });
@@ -619,7 +621,8 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
   /**
    * The call's stream is gone while the call goes on (its bridge died, or its socket dropped):
    * its number is retired, and Twilio is handed the next one when it asks. If no replacement
-   * connects in time, the call ends with the fallback message.
+   * connects in time, the call ends as a stream that stopped does, with the fallback message if
+   * Twilio still holds it.
    */
   function loseStream(): void {
     const lost = streamSid;
@@ -638,7 +641,12 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
     );
     if (!awaitingStream) return;
     awaitingStream = false;
-    if (!settled) hangUpReason ??= 'media_lost';
+    // No replacement came: Twilio says whether the call is still there (then it ends with the
+    // fallback message) or how it ended.
+    if (!settled) {
+      mediaEnded = true;
+      mediaLost = true;
+    }
   }
 
   /** A turn for the record, the escalation rules and a replacement model session's context. */
