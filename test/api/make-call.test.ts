@@ -150,7 +150,7 @@ test('a retry after a lost answer (the workflow started, the 503 went back) join
   }
   const client = await connectClient(stack.config);
   try {
-    const started = await client.workflow.list({
+    const started = client.workflow.list({
       query: `TaskQueue = '${stack.config.temporal.taskQueue}' AND StartTime > '${new Date(since).toISOString()}'`,
     });
     const runs: Array<{ workflowId: string; runId: string }> = [];
