@@ -2,7 +2,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Twilio } from 'twilio';
 import { mintStreamToken } from '../lib/stream-token.js';
-import { connectStreamTwiml, politeHangupTwiml } from '../lib/twiml.js';
+import { connectStreamTwiml, politeHangupTwiml, streamEndedUrl } from '../lib/twiml.js';
 import type { CallStatus } from '../workflows/types.js';
 
 export interface TelephonyDependencies {
@@ -51,6 +51,7 @@ export function createTelephonyActivities(deps: TelephonyDependencies) {
         streamUrl: deps.streamUrl,
         callId: input.callId,
         streamToken: mintStreamToken(deps.streamTokenSecret, input.callId),
+        streamEndedUrl: streamEndedUrl(deps.publicUrl, input.callId),
       });
       // Only our own id-safe values go in URLs we hand Twilio (C02).
       const callQuery = `call_id=${encodeURIComponent(input.callId)}`;

@@ -3,7 +3,12 @@
  * Connects lazily and reconnects, so the API keeps serving (with 503s) while
  * Temporal is away, instead of failing to boot.
  */
-import { WorkflowIdConflictPolicy, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import {
+  WorkflowIdConflictPolicy,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
 import { DependencyUnavailableError } from '../lib/errors.js';
 import { callStartOptions } from '../workflows/call-start.js';
 import { retryCallbackSignal, stopCallbackSignal } from '../workflows/callback-messages.js';
@@ -13,8 +18,10 @@ import { handoffDialedSignal } from '../workflows/handoff-messages.js';
 import type { HandoffDialEvent } from '../workflows/handoff-types.js';
 import {
   machineDetectionSignal,
+  mediaStreamLostUpdate,
   requestHangUpUpdate,
   twilioStatusSignal,
+  type StreamRecovery,
 } from '../workflows/messages.js';
 import type { NotificationWorkflowInput } from '../workflows/notification-types.js';
 import { TENANT_ID, WORKFLOW_KIND } from '../workflows/search-attributes.js';
@@ -32,6 +39,8 @@ export interface CallGateway {
     event: MachineDetectionEvent,
   ): Promise<'delivered' | 'no_such_call'>;
   requestHangUp(callId: string, reason: string): Promise<boolean>;
+  /** Twilio reports the call's stream ended: what the call does next (bridge failover). */
+  recoverStream(callId: string, report: { callSid: string }): Promise<StreamRecovery>;
   ping(): Promise<void>;
   signalHandoffDial(callId: string, event: HandoffDialEvent): Promise<'delivered' | 'no_such_call'>;
   startCallback(input: CallbackWorkflowInput): Promise<{ workflowId: string }>;
@@ -125,6 +134,20 @@ export function createCallGateway(
           return result.accepted;
         } catch (error) {
           if (error instanceof WorkflowNotFoundError) return false;
+          throw error;
+        }
+      }),
+
+    recoverStream: (callId, report) =>
+      withClient(async (c) => {
+        try {
+          return await c.workflow
+            .getHandle(callWorkflowId(callId))
+            .executeUpdate(mediaStreamLostUpdate, { args: [report] });
+        } catch (error) {
+          // No such call, or a report the call refused (another call's sid): nothing to go on with.
+          if (error instanceof WorkflowNotFoundError || error instanceof WorkflowUpdateFailedError)
+            return { action: 'hang-up' };
           throw error;
         }
       }),

@@ -24,7 +24,7 @@ import type { RunProgress } from './delivery-policy.js';
 export interface CallControl {
   attach(
     callId: string,
-    stream: { streamSid: string; callSid: string },
+    stream: { streamSid: string; callSid: string; stream?: number },
   ): Promise<MediaSessionConfig>;
   /** Whole turns, batched and retried by media/workflow-deliveries.ts. */
   sendTurns(callId: string, batch: TurnBatch): Promise<void>;

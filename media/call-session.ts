@@ -16,7 +16,7 @@ import { KeypadCollector } from './keypad.js';
 import type { ModelConnection, ModelConnector } from './model-connection.js';
 import { RETIRED_SHAPE_CLOSE, RETIRED_SHAPE_CODE } from './model-events.js';
 import type { RecordedSession, SessionRecorder } from './session-recorder.js';
-import { sessionUpdateFor } from './session-update.js';
+import { conversationSeed, sessionUpdateFor } from './session-update.js';
 import { parseTwilioFrame, type TwilioMessage } from './twilio-messages.js';
 import { TwilioPeerGuard } from './twilio-peer-guard.js';
 import { WorkflowDeliveries } from './workflow-deliveries.js';
@@ -140,7 +140,14 @@ export class CallSession {
     if (this.phase !== 'awaiting-start') return;
     const callId = start.customParameters.call_id;
     const token = start.customParameters.stream_token;
-    if (!callId || !token || !verifyStreamToken(this.deps.streamTokenSecret, callId, token)) {
+    // A stream that replaces a lost one says which; its token is for that stream only.
+    const stream = streamNumberOf(start.customParameters.stream);
+    if (
+      !callId ||
+      !token ||
+      stream === undefined ||
+      !verifyStreamToken(this.deps.streamTokenSecret, callId, token, { stream })
+    ) {
       this.logger.warn(
         { callSid: start.callSid },
         'stream refused: missing or invalid stream token',
@@ -172,6 +179,7 @@ export class CallSession {
       config = await this.deps.control.attach(callId, {
         streamSid: start.streamSid,
         callSid: start.callSid,
+        ...(stream > 1 ? { stream } : {}),
       });
     } catch (error) {
       this.logger.warn({ err: String(error) }, 'the call refused this stream');
@@ -215,6 +223,10 @@ export class CallSession {
     this.model = connection;
     this.phase = 'live';
     connection.send(sessionUpdateFor(config, model));
+    // A replacement session hears the conversation so far before any new audio.
+    if (config.resume) {
+      for (const item of conversationSeed(config.resume.turns)) connection.send(item);
+    }
     for (const payload of this.earlyAudio.splice(0)) {
       connection.send({ type: 'input_audio_buffer.append', audio: payload });
     }
@@ -232,7 +244,10 @@ export class CallSession {
       reportState: (state) => this.record?.setState(state),
     });
     this.conversation.start();
-    this.logger.info({ agentVersionId: config.agentVersionId }, 'media session live');
+    this.logger.info(
+      { agentVersionId: config.agentVersionId, stream: config.resume?.stream ?? 1 },
+      config.resume ? 'media session live again after a lost stream' : 'media session live',
+    );
   }
 
   private relayCallerAudio(payload: string): void {
@@ -349,4 +364,11 @@ export class CallSession {
   private isClosed(): boolean {
     return this.phase === 'closed';
   }
+}
+
+/** The `stream` parameter: absent on a call's first stream, else a small whole number. */
+function streamNumberOf(value: string | undefined): number | undefined {
+  if (value === undefined) return 1;
+  if (!/^[1-9][0-9]{0,2}$/.test(value)) return undefined;
+  return Number(value);
 }

@@ -85,7 +85,10 @@ export class Conversation {
     private readonly config: MediaSessionConfig,
     private readonly host: ConversationHost,
   ) {
-    this.state = new ConversationStateTracker(config.greeting !== undefined);
+    // A session that replaces a lost one opens with the recovery line, as another with its greeting.
+    this.state = new ConversationStateTracker(
+      config.greeting !== undefined || config.resume !== undefined,
+    );
     this.guards = new ConversationGuards(config, {
       isWaitingForCaller: () => this.isWaitingForCaller(),
       promptCaller: (words) =>
@@ -111,7 +114,12 @@ export class Conversation {
   /** The model session is configured: greet (if the version does) and start the guards. */
   start(): void {
     // The greeting is asked for only now: nothing can reach Twilio before `start` (C06).
-    if (this.config.greeting) this.host.sendToModel(greetingRequest(this.config.greeting));
+    if (this.config.resume) {
+      const context = 'The call dropped for a moment and is back; the conversation goes on.';
+      this.host.sendToModel(sayExactlyRequest(context, this.config.resume.recoveryLine));
+    } else if (this.config.greeting) {
+      this.host.sendToModel(greetingRequest(this.config.greeting));
+    }
     this.guards.start();
     this.reviewState();
   }

@@ -4,7 +4,7 @@
  * model untouched; a mid-call update never names a format or a voice, which
  * the API refuses once the agent has spoken (C10).
  */
-import type { KeypadEntry, MediaSessionConfig } from '../workflows/types.js';
+import type { ConversationResume, KeypadEntry, MediaSessionConfig } from '../workflows/types.js';
 
 const TRANSCRIPTION_MODEL = 'gpt-4o-mini-transcribe';
 
@@ -76,6 +76,26 @@ export function greetingRequest(greeting: string): Record<string, unknown> {
     type: 'response.create',
     response: { instructions: `Greet the caller with exactly these words: ${greeting}` },
   };
+}
+
+/**
+ * The conversation so far, for a model session that replaces a lost one: each turn as a message
+ * item, the caller's as input text and the agent's as output text, oldest first.
+ */
+export function conversationSeed(turns: ConversationResume['turns']): Record<string, unknown>[] {
+  return turns
+    .filter((turn) => turn.text.trim() !== '')
+    .map((turn) => ({
+      type: 'conversation.item.create',
+      item:
+        turn.role === 'caller'
+          ? { type: 'message', role: 'user', content: [{ type: 'input_text', text: turn.text }] }
+          : {
+              type: 'message',
+              role: 'assistant',
+              content: [{ type: 'output_text', text: turn.text }],
+            },
+    }));
 }
 
 /** A response that says fixed words (a prompt, a wrap-up, a goodbye) and calls no tool. */

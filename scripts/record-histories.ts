@@ -1,6 +1,6 @@
 /**
  * `npm run histories:record -- <release>`: runs the end-to-end, conversation
- * and operator tests with history recording on, keeping their workflows'
+ * and operator tests, then the bridge failover fault test, with history recording on, keeping their workflows'
  * histories in test/fixtures/histories/<release>/ as replay fixtures. Record
  * once per release whose workflow code changed; earlier releases' fixtures stay.
  */
@@ -20,4 +20,15 @@ const result = spawnSync(
     env: { ...process.env, TEST_RECORD_HISTORIES: `test/fixtures/histories/${release}` },
   },
 );
-process.exit(result.status ?? 1);
+if (result.status !== 0) process.exit(result.status ?? 1);
+
+// A call that lost its bridge and went on with a new stream: a kind of history of its own.
+const failover = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', 'test/run-faults.ts', 'test/faults/bridge-failover'],
+  {
+    stdio: 'inherit',
+    env: { ...process.env, TEST_RECORD_HISTORIES: `test/fixtures/histories/${release}` },
+  },
+);
+process.exit(failover.status ?? 1);

@@ -66,6 +66,15 @@ export function createCallTimeline(ids: { callId: string; tenantId: string }) {
       record('media_connected', { streamSid }, { key: `media:${streamSid}` });
     },
 
+    /** A stream lost while the call went on (its bridge died); a replacement is on its way. */
+    noteMediaLost(stream: number, streamSid: string | undefined): void {
+      record(
+        'media_lost',
+        { stream, streamSid: streamSid ?? null },
+        { key: `media-lost:${stream}` },
+      );
+    },
+
     /** When the call reached its final status, for the record's ended_at and `ended` entry. */
     endedAt(): string | undefined {
       return endedAt;

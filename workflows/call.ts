@@ -23,12 +23,14 @@ import {
   keypadEntrySignal,
   machineDetectionSignal,
   mediaStreamEndedSignal,
+  mediaStreamLostUpdate,
   requestHangUpUpdate,
   toolRefusedSignal,
   transcriptTurnSignal,
   transcriptTurnsSignal,
   twilioStatusSignal,
   type CallStateView,
+  type StreamRecovery,
 } from './messages.js';
 import { withSummaries } from './activity-summaries.js';
 import { createCallTimeline } from './call-timeline.js';
@@ -44,7 +46,7 @@ import { createEscalationWatch } from './escalation.js';
 import { runHandoff } from './handoff.js';
 import { handoffDialedSignal } from './handoff-messages.js';
 import type { HandoffDialEvent, HandoffOutcome } from './handoff-types.js';
-import type { CallContinuation } from './continuation-types.js';
+import type { CallContinuation, RecentTurn } from './continuation-types.js';
 import type { TenantEventName } from './notification-types.js';
 import { AGENT_VERSION, CALL_STATUS } from './search-attributes.js';
 import { emitTenantEvent } from './tenant-events.js';
@@ -116,6 +118,15 @@ const HANDLERS_SETTLE_MS = 60_000;
 const DEFAULT_FALLBACK_MESSAGE =
   "We're sorry, we're having technical difficulties and can't continue this call. Please call back later. Goodbye.";
 const DEFAULT_VOICEMAIL_MESSAGE = 'Hello, we tried to reach you and will try again later. Goodbye.';
+/** The bridge's end reason when Twilio sent `stop`: the call's media is over, not lost. */
+const STREAM_STOPPED = 'stream_stopped';
+/** How long a lost stream may take to be replaced before the call ends with the fallback. */
+const STREAM_RECOVERY_MS = 20_000;
+/** Replacement streams one call may be handed; then it ends with the fallback. */
+const MAX_STREAM_RECOVERIES = 3;
+/** The turns a replacement model session is seeded with, and how much of each. */
+const RECENT_TURNS = 20;
+const RECENT_TURN_CHARS = 500;
 
 export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummary> {
   // State and handlers come first: nothing is awaited until every handler is registered (C12).
@@ -132,6 +143,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
   let hangUpDetail: string | undefined = carried?.hangUpDetail;
   let answeredBy: string | undefined = carried?.answeredBy;
   let mediaEnded = false;
+  let mediaLost = false;
   let conversationEndsAtMs: number | undefined = carried?.conversationEndsAtMs;
   let keypadEntry: string | undefined = carried?.keypad.lastEntry;
   let keypadEntries = carried?.keypad.entries ?? 0;
@@ -139,6 +151,15 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
   let savedTurns = carried?.turns.saved ?? 0;
   const turnsReceived = new Map(Object.entries(carried?.turns.received ?? {}));
   const tenantEventsEmitted = new Set<TenantEventName>(carried?.tenantEventsEmitted);
+  // Bridge failover: the stream in use or handed out next, the last one lost (its token and
+  // those before it open nothing), replacements so far, the turns a new session is seeded with.
+  let streamNumber = carried?.streams?.number ?? 1;
+  let retiredStream = carried?.streams?.retired ?? 0;
+  let streamRecoveries = carried?.streams?.recoveries ?? 0;
+  let awaitingStream = false;
+  const recentTurns: RecentTurn[] = [...(carried?.streams?.recentTurns ?? [])];
+  // Decided below with patched(), before anything is awaited, so before any handler runs.
+  let failsOver = false;
 
   const ids = { callId: input.callId, tenantId: input.tenantId };
   // Calls started before the timeline recorded ringing, the answer and the media stream replay
@@ -212,16 +233,10 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
     const received = turnsReceived.get(spokenOn) ?? 0;
     const fresh = turns.slice(Math.max(0, received + 1 - firstTurn));
     turnsReceived.set(spokenOn, Math.max(received, firstTurn + turns.length - 1));
-    for (const turn of fresh) {
-      pendingTurns.push(turn);
-      escalation.noteTurn(turn);
-    }
+    for (const turn of fresh) noteTurn(turn);
   });
 
-  setHandler(transcriptTurnSignal, (turn) => {
-    pendingTurns.push(turn);
-    escalation.noteTurn(turn);
-  });
+  setHandler(transcriptTurnSignal, noteTurn);
 
   setHandler(handoffDialedSignal, (event) => {
     handoffDial ??= event;
@@ -250,11 +265,40 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
     });
   });
 
-  setHandler(mediaStreamEndedSignal, ({ streamSid: ended }) => {
+  setHandler(mediaStreamEndedSignal, ({ streamSid: ended, reason }) => {
     if (ended !== streamSid) return;
+    // The socket went without Twilio's `stop` while the call goes on: Twilio asks for a new one.
+    if (failsOver && reason !== STREAM_STOPPED && conversationGoesOn()) {
+      loseStream();
+      return;
+    }
     streamSid = undefined;
     mediaEnded = true;
   });
+
+  setHandler(
+    mediaStreamLostUpdate,
+    (): StreamRecovery => {
+      if (isEnded()) return { action: 'hang-up' };
+      // Calls started before failover end with their stream, as they always did.
+      if (!failsOver) return { action: mediaEnded || hangUpReason ? 'hold' : 'hang-up' };
+      // The workflow is ending the call or handing it over: its own REST update comes next.
+      if (!conversationGoesOn()) return { action: 'hold' };
+      if (streamRecoveries >= MAX_STREAM_RECOVERIES) {
+        hangUpReason = 'media_lost';
+        return { action: 'hold' };
+      }
+      streamRecoveries += 1;
+      loseStream();
+      streamNumber += 1;
+      return { action: 'reconnect', stream: streamNumber };
+    },
+    {
+      validator: ({ callSid: reported }) => {
+        if (callSid && reported !== callSid) throw new Error('the report belongs to another call');
+      },
+    },
+  );
 
   setHandler(
     attachMediaStreamUpdate,
@@ -262,19 +306,25 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
       await condition(() => version !== undefined);
       const resolved = version as ResolvedAgentVersion;
       streamSid = claimed;
+      awaitingStream = false;
       // Twilio only opens a stream on a live call: an inbound call is in progress from here.
       moveStatus('in-progress');
       if (recordsTimeline) timeline.noteMediaStream(claimed);
       return mediaSessionConfig(ids, resolved, {
         greeting: input.greeting,
         endsAtMs: conversationDeadline(resolved),
+        resume: streamNumber > 1 ? { stream: streamNumber, turns: [...recentTurns] } : undefined,
       });
     },
     {
-      validator: ({ streamSid: claimed, callSid: claimedCallSid }) => {
+      validator: ({ streamSid: claimed, callSid: claimedCallSid, stream }) => {
         if (isEnded() || hangUpReason) throw new Error('the call has ended');
-        // One stream per call: a replayed token or a second socket never joins a live call.
+        // One stream at a time: a replayed token or a second socket never joins a live call.
         if (streamSid) throw new Error(`stream ${claimed} refused: another stream holds this call`);
+        if (mediaEnded) throw new Error(`stream ${claimed} refused: the call's media has ended`);
+        // A token names its stream: one of a stream the call replaced never opens another.
+        if ((stream ?? 1) !== streamNumber || streamNumber <= retiredStream)
+          throw new Error(`stream ${claimed} refused: its token is for another stream`);
         if (callSid && claimedCallSid !== callSid)
           throw new Error('the stream belongs to another call');
       },
@@ -308,6 +358,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
     turns: savedTurns + pendingTurns.length,
     toolRuns: tools.runCount(),
     run: carried?.run ?? 1,
+    stream: streamNumber,
     phase,
   }));
 
@@ -315,6 +366,8 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
   const emitsTenantEvents = carried ? carried.patches.tenantEvents : patched('tenant-events');
   // Likewise calls started before turns were saved in batches, with continue-as-new (C13).
   const savesInBatches = carried !== undefined || patched('long-calls');
+  // And calls started before a lost stream could be replaced (bridge failover).
+  failsOver = carried ? carried.patches.streamFailover === true : patched('stream-failover');
 
   // Routing: which agent version answers, and why. A continued run (C13) has its version and
   // resumes straight in the conversation: no second routing, dialing or started event.
@@ -433,7 +486,8 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
       try {
         const final = await telephony.fetchCallStatus({ callSid });
         if (final.durationSec !== undefined) durationSec = final.durationSec;
-        if (!moveStatus(final.status) && !isEnded()) hangUpReason = 'media_stream_ended';
+        if (!moveStatus(final.status) && !isEnded())
+          hangUpReason = mediaLost ? 'media_lost' : 'media_stream_ended';
       } catch (error) {
         // Twilio cannot tell us how the call ended; the record still closes.
         log.warn('call status unknown', { callId: input.callId, error: String(error) });
@@ -551,11 +605,56 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
   }
 
   function lastMessageFor(reason: string | undefined): string | undefined {
-    if (reason && MODEL_FAILURE_REASONS.has(reason))
+    if (reason && (MODEL_FAILURE_REASONS.has(reason) || reason === 'media_lost'))
       return config.fallback_message ?? DEFAULT_FALLBACK_MESSAGE;
     if (reason === 'voicemail_message_left')
       return config.voicemail?.message ?? DEFAULT_VOICEMAIL_MESSAGE;
     return undefined;
+  }
+
+  /** Whether the call is still in its conversation: a lost stream there is replaced. */
+  function conversationGoesOn(): boolean {
+    const conversing = phase === 'routing' || phase === 'dialing' || phase === 'connected';
+    return conversing && !conversationOver();
+  }
+
+  /**
+   * The call's stream is gone while the call goes on (its bridge died, or its socket dropped):
+   * its number is retired, and Twilio is handed the next one when it asks. If no replacement
+   * connects in time, the call ends as a stream that stopped does, with the fallback message if
+   * Twilio still holds it.
+   */
+  function loseStream(): void {
+    const lost = streamSid;
+    streamSid = undefined;
+    retiredStream = streamNumber;
+    if (awaitingStream) return;
+    awaitingStream = true;
+    if (recordsTimeline) timeline.noteMediaLost(streamNumber, lost);
+    void awaitReplacementStream();
+  }
+
+  async function awaitReplacementStream(): Promise<void> {
+    const settled = await condition(
+      () => !awaitingStream || conversationOver(),
+      STREAM_RECOVERY_MS,
+    );
+    if (!awaitingStream) return;
+    awaitingStream = false;
+    // No replacement came: Twilio says whether the call is still there (then it ends with the
+    // fallback message) or how it ended.
+    if (!settled) {
+      mediaEnded = true;
+      mediaLost = true;
+    }
+  }
+
+  /** A turn for the record, the escalation rules and a replacement model session's context. */
+  function noteTurn(turn: TranscriptTurn): void {
+    pendingTurns.push(turn);
+    escalation.noteTurn(turn);
+    recentTurns.push({ role: turn.role, text: turn.text.slice(0, RECENT_TURN_CHARS) });
+    if (recentTurns.length > RECENT_TURNS) recentTurns.shift();
   }
 
   function conversationOver(): boolean {
@@ -584,7 +683,8 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
       historyIsFull(input.limits) &&
       allHandlersFinished() &&
       timeline.isSettled() &&
-      !tools.hasRecordsInFlight();
+      !tools.hasRecordsInFlight() &&
+      !awaitingStream;
 
     for (;;) {
       await condition(
@@ -625,7 +725,17 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
       tools: tools.state(),
       escalation: escalation.state(),
       tenantEventsEmitted: [...tenantEventsEmitted],
-      patches: { tenantEvents: emitsTenantEvents, callTimeline: recordsTimeline },
+      streams: {
+        number: streamNumber,
+        retired: retiredStream,
+        recoveries: streamRecoveries,
+        recentTurns: [...recentTurns],
+      },
+      patches: {
+        tenantEvents: emitsTenantEvents,
+        callTimeline: recordsTimeline,
+        streamFailover: failsOver,
+      },
     };
   }
 

@@ -5,7 +5,15 @@
  */
 import type { HandoffRequest } from './handoff-types.js';
 import type { TenantEventName } from './notification-types.js';
-import type { CallStatus, ResolvedAgentVersion, ToolResult, TranscriptTurn } from './types.js';
+import type {
+  CallStatus,
+  ConversationResume,
+  ResolvedAgentVersion,
+  ToolResult,
+  TranscriptTurn,
+} from './types.js';
+
+export type RecentTurn = ConversationResume['turns'][number];
 
 /** The tool runner's memory: a call id that already ran answers its first result again. */
 export interface ToolRunnerState {
@@ -38,8 +46,13 @@ export interface CallContinuation {
   tools: ToolRunnerState;
   escalation: EscalationState;
   tenantEventsEmitted: TenantEventName[];
+  /**
+   * Bridge failover: the stream number in use or handed out, the last one lost, replacements so
+   * far, the turns a replacement model session is seeded with.
+   */
+  streams?: { number: number; retired: number; recoveries: number; recentTurns: RecentTurn[] };
   /** Decisions the first run took with patched(); a later run must not take them again. */
-  patches: { tenantEvents: boolean; callTimeline: boolean };
+  patches: { tenantEvents: boolean; callTimeline: boolean; streamFailover?: boolean };
 }
 
 /**

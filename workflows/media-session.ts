@@ -3,11 +3,17 @@
  * instructions, voice and tools, and the guards it runs on the live call
  * (no-input prompt, the time limit's wrap-up, keypad masking).
  */
-import type { MediaSessionConfig, ResolvedAgentVersion, ToolDefinition } from './types.js';
+import type {
+  ConversationResume,
+  MediaSessionConfig,
+  ResolvedAgentVersion,
+  ToolDefinition,
+} from './types.js';
 
 const DEFAULT_TURN_DETECTION = { silence_duration_ms: 800, prefix_padding_ms: 300, threshold: 0.5 };
 const DEFAULT_NO_INPUT_PROMPT = 'Are you still there?';
 const DEFAULT_NO_INPUT_GOODBYE = "I haven't heard from you, so I'll end the call now. Goodbye!";
+const DEFAULT_RECOVERY_LINE = "Sorry about that, the line dropped for a moment. I'm back with you.";
 const DEFAULT_WRAP_UP =
   "We've reached the time limit for this call. Thank you for calling, goodbye!";
 
@@ -67,10 +73,18 @@ function describeTool(tool: ToolDefinition): MediaSessionConfig['tools'][number]
 export function mediaSessionConfig(
   ids: { callId: string; tenantId: string },
   version: ResolvedAgentVersion,
-  options: { greeting?: string; endsAtMs: number },
+  options: {
+    greeting?: string;
+    endsAtMs: number;
+    /** A stream that replaces a lost one: the call goes on where it was, without a greeting. */
+    resume?: Omit<ConversationResume, 'recoveryLine'>;
+  },
 ): MediaSessionConfig {
   const { config } = version;
   const noInput = config.no_input;
+  const resume = options.resume
+    ? { ...options.resume, recoveryLine: config.recovery_message ?? DEFAULT_RECOVERY_LINE }
+    : undefined;
   return {
     callId: ids.callId,
     tenantId: ids.tenantId,
@@ -78,7 +92,7 @@ export function mediaSessionConfig(
     instructions: config.instructions,
     voice: config.voice,
     model: config.model,
-    greeting: options.greeting ?? config.greeting,
+    greeting: resume ? undefined : (options.greeting ?? config.greeting),
     tools: config.tools.map(describeTool),
     turnDetection: config.turn_detection ?? DEFAULT_TURN_DETECTION,
     endsAt: new Date(options.endsAtMs).toISOString(),
@@ -92,5 +106,6 @@ export function mediaSessionConfig(
           }
         : null,
     maskKeypadDigits: config.identity !== undefined,
+    ...(resume ? { resume } : {}),
   };
 }

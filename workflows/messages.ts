@@ -46,11 +46,29 @@ export const transcriptTurnSignal = defineSignal<[TranscriptTurn]>('transcriptTu
 export const mediaStreamEndedSignal =
   defineSignal<[{ streamSid: string; reason: string }]>('mediaStreamEnded');
 
-/** The bridge claims the call's media; answers the model session's configuration. */
+/**
+ * The bridge claims the call's media; answers the model session's configuration. `stream` is
+ * which stream of the call the claim is for (its token says so): 1, or the number the call
+ * handed out when it replaced a lost stream.
+ */
 export const attachMediaStreamUpdate = defineUpdate<
   MediaSessionConfig,
-  [{ streamSid: string; callSid: string }]
+  [{ streamSid: string; callSid: string; stream?: number }]
 >('attachMediaStream');
+
+/**
+ * What the call does once its stream has ended while Twilio still holds the call (Twilio asks,
+ * through `<Connect action>`): open a replacement stream (the bridge carrying it died), hold the
+ * line for the workflow's own last move (it is already ending the call or handing it over), or
+ * hang up.
+ */
+export type StreamRecovery =
+  { action: 'reconnect'; stream: number } | { action: 'hold' } | { action: 'hang-up' };
+
+/** Twilio reports the call's stream ended, relayed by the API; answers what Twilio does next. */
+export const mediaStreamLostUpdate = defineUpdate<StreamRecovery, [{ callSid: string }]>(
+  'mediaStreamLost',
+);
 
 /**
  * The model called a function; answers the output for the model. Its validator
@@ -80,6 +98,8 @@ export interface CallStateView {
   toolRuns: number;
   /** Which run of the workflow answers: 1, then one more after each continue-as-new. */
   run: number;
+  /** Which stream of the call is (or is next to be) connected: more than 1 after a failover. */
+  stream?: number;
   phase: 'routing' | 'dialing' | 'connected' | 'handoff' | 'ending' | 'wrap-up' | 'done';
 }
 

@@ -32,7 +32,8 @@ export function callOutcome(
     return status;
   }
   if (isMachine(answeredBy)) return 'voicemail';
-  if (MODEL_FAILURE_REASONS.has(endReason)) return 'failed';
+  // The model failed, or the call's media was lost and never came back.
+  if (MODEL_FAILURE_REASONS.has(endReason) || endReason === 'media_lost') return 'failed';
   return 'completed';
 }
 

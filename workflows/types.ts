@@ -125,6 +125,8 @@ export interface AgentVersionConfig {
   wrap_up_message?: string;
   /** Said (by Twilio) when the model fails, before the call ends. */
   fallback_message?: string;
+  /** Said by the agent when the call comes back after the bridge carrying it failed. */
+  recovery_message?: string;
   no_input?: NoInputPolicy;
   voicemail?: VoicemailPolicy;
   identity?: IdentityRequirements;
@@ -173,6 +175,19 @@ export interface MediaSessionConfig {
   noInput: { timeoutMs: number; prompt: string; goodbye: string } | null;
   /** Keypad entries reach the model as a count only (they may be a PIN). */
   maskKeypadDigits: boolean;
+  /**
+   * Present when this stream replaces one that was lost (bridge failover): the model session is
+   * seeded with the conversation so far and the agent says the recovery line, not the greeting.
+   */
+  resume?: ConversationResume;
+}
+
+export interface ConversationResume {
+  /** Which stream of the call this is (2 for the first replacement). */
+  stream: number;
+  /** The latest turns the call holds, oldest first. */
+  turns: Array<{ role: TranscriptTurn['role']; text: string }>;
+  recoveryLine: string;
 }
 
 /** Digits the caller keyed in, ended by '#', a pause or the length limit. */

@@ -8,7 +8,7 @@ import type { Request, Response } from 'express';
 import { insertCall, type CallRow } from '../../db/calls.js';
 import type { Database, Queryable } from '../../db/database.js';
 import { ConflictError, RateLimitError } from '../../lib/errors.js';
-import { newId } from '../../lib/ids.js';
+import { idempotentCallId, newId } from '../../lib/ids.js';
 import { callWorkflowId } from '../../workflows/ids.js';
 import { tenantOf } from '../auth.js';
 import { admitCall } from '../call-admission.js';
@@ -83,7 +83,10 @@ export function makeCallHandler(deps: MakeCallDependencies) {
       body,
     );
 
-    const callId = newId('call');
+    // With a key, the call's id (and so its workflow's) follows from the key and the request.
+    const callId = idempotencyKey
+      ? idempotentCallId(tenantId, idempotencyKey, requestHash)
+      : newId('call');
     let call: CallRow;
     try {
       call = await deps.db.transaction(async (client) => {

@@ -8,7 +8,13 @@ import type { Logger } from '../../lib/logger.js';
 import { maskPhoneNumber } from '../../lib/redact.js';
 import { mintStreamToken } from '../../lib/stream-token.js';
 import { HANDOFF_FAILED_MESSAGE } from '../../lib/handoff-twiml.js';
-import { connectStreamTwiml, hangupTwiml, politeHangupTwiml } from '../../lib/twiml.js';
+import {
+  connectStreamTwiml,
+  hangupTwiml,
+  holdTwiml,
+  politeHangupTwiml,
+  streamEndedUrl,
+} from '../../lib/twiml.js';
 import type { CallGateway } from '../call-gateway.js';
 import { route } from '../http.js';
 import type { TwilioAuthTokens } from './account-tokens.js';
@@ -83,6 +89,8 @@ const dialActionForm = z.object({
   DialCallDuration: z.coerce.number().int().min(0).optional(),
 });
 
+const streamEndedForm = z.object({ CallSid: callSid });
+
 const statusQuery = z.object({
   call_id: z
     .string()
@@ -144,6 +152,7 @@ export function twilioRouter(deps: TwilioRouteDependencies): Router {
             streamUrl: deps.streamUrl,
             callId: routed.callId,
             streamToken: mintStreamToken(deps.streamTokenSecret, routed.callId),
+            streamEndedUrl: streamEndedUrl(deps.publicUrl, routed.callId),
           }),
         );
       } catch (error) {
@@ -197,6 +206,61 @@ export function twilioRouter(deps: TwilioRouteDependencies): Router {
       if (outcome === 'no_such_call')
         deps.logger.info({ callId }, 'status callback after the call workflow closed');
       response.status(204).end();
+    }),
+  );
+
+  // The call's stream ended and Twilio, still holding the call, asks what next (<Connect action>).
+  // The bridge carrying it died: the call gets a new stream, on whichever bridge is alive.
+  router.post(
+    '/stream-ended',
+    ...verified,
+    route(async (request, response) => {
+      const form = streamEndedForm.safeParse(formOf(request));
+      const query = statusQuery.safeParse(request.query);
+      const callId = query.success ? query.data.call_id : undefined;
+      if (!form.success || !callId) {
+        response.status(400).type('text/plain').send('unexpected stream action');
+        return;
+      }
+      const accountTenantId = request.twilioAccount?.tenantId;
+      if (accountTenantId && (await findCallById(deps.db, callId))?.tenant_id !== accountTenantId) {
+        deps.logger.warn(
+          { callSid: form.data.CallSid },
+          "stream action from another tenant's account",
+        );
+        sendTwiml(response, hangupTwiml());
+        return;
+      }
+      let recovery;
+      try {
+        recovery = await deps.calls.recoverStream(callId, { callSid: form.data.CallSid });
+      } catch (error) {
+        if (!(error instanceof DependencyUnavailableError)) throw error;
+        // Without Temporal no bridge can take the call: say so rather than leave silence.
+        deps.logger.warn(
+          { callId, dependency: error.dependency },
+          'stream lost while a dependency is down: ending the call',
+        );
+        sendTwiml(response, politeHangupTwiml(SORRY_UNAVAILABLE));
+        return;
+      }
+      deps.logger.info({ callId, action: recovery.action }, 'media stream ended mid-call');
+      if (recovery.action === 'reconnect') {
+        sendTwiml(
+          response,
+          connectStreamTwiml({
+            streamUrl: deps.streamUrl,
+            callId,
+            stream: recovery.stream,
+            streamToken: mintStreamToken(deps.streamTokenSecret, callId, {
+              stream: recovery.stream,
+            }),
+            streamEndedUrl: streamEndedUrl(deps.publicUrl, callId),
+          }),
+        );
+      } else {
+        sendTwiml(response, recovery.action === 'hold' ? holdTwiml() : hangupTwiml());
+      }
     }),
   );
 

@@ -149,7 +149,10 @@ test('inbound signatures are checked with the token of the account Twilio names'
 
   const connected = await postIncomingCall(subaccountToken, form('+15005550401', subaccount));
   assert.equal(connected.status, 200);
-  assert.match(connected.text, /<Connect><Stream/);
+  assert.match(
+    connected.text,
+    /<Connect action="[^"]+\/stream-ended\?call_id=call_[^"]+" method="POST"><Stream/,
+  );
 
   const platformSigned = await postIncomingCall(
     harness.config.twilio.authToken,
@@ -175,7 +178,7 @@ test('inbound signatures are checked with the token of the account Twilio names'
   );
   assert.match(
     platform.text,
-    /<Connect><Stream/,
+    /<Connect action="[^"]+\/stream-ended\?call_id=call_[^"]+" method="POST"><Stream/,
     'the platform account still reaches every routed number',
   );
 
@@ -185,7 +188,7 @@ test('inbound signatures are checked with the token of the account Twilio names'
   );
   assert.match(
     unknownAccount.text,
-    /<Connect><Stream/,
+    /<Connect action="[^"]+\/stream-ended\?call_id=call_[^"]+" method="POST"><Stream/,
     'an unknown account falls back to the platform token',
   );
   const forged = await postIncomingCall(

@@ -107,7 +107,7 @@ before(async () => {
     },
     body: new URLSearchParams(form).toString(),
   });
-  assert.match(await inbound.text(), /<Connect>/);
+  assert.match(await inbound.text(), /<Connect action="[^"]+" method="POST">/);
   await expectStatus(
     admin(harness, 'POST', `/credentials/${twilio.id}/rotate`, { secret: rotatedToken }),
     200,

@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createApp } from '../../api/app.js';
 import { createCallGateway } from '../../api/call-gateway.js';
+import { DependencyUnavailableError } from '../../lib/errors.js';
 import { connectClient } from '../../lib/temporal.js';
 import { DEMO_CALLEE, DEMO_NUMBER, type Stack } from '../../scripts/stack.js';
-import { getJson, postJson, startTestStack } from '../support/stack.js';
+import { eventually, getJson, postJson, startTestStack } from '../support/stack.js';
 
 let stack: Stack;
 before(async () => {
@@ -110,6 +111,78 @@ test('an Idempotency-Key replays the same call for the same body and conflicts f
   const record = await getJson(stack, `/api/v1/call-logs/${first.body.call_id}`);
   assert.equal(record.status, 200);
   assert.equal(record.body.id, first.body.call_id);
+});
+
+test('a retry after a lost answer (the workflow started, the 503 went back) joins that call: one workflow run, one dial', async () => {
+  const since = Date.now();
+  const gateway = createCallGateway(
+    () => connectClient(stack.config),
+    stack.config.temporal.taskQueue,
+  );
+  // Temporal took the start, but its answer never reached the api (a timeout on the way back).
+  const lossy = {
+    ...gateway,
+    startCall: async (input: Parameters<typeof gateway.startCall>[0]) => {
+      await gateway.startCall(input);
+      throw new DependencyUnavailableError('temporal');
+    },
+  };
+  const app = createApp({ config: stack.config, db: stack.db, calls: lossy, logger: stack.logger });
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const headers = {
+    authorization: `Bearer ${stack.tenant.apiKey}`,
+    'content-type': 'application/json',
+    'idempotency-key': 'lost-answer',
+  };
+  const body = JSON.stringify({ ...valid(), metadata: { attempt: 'lost' } });
+  try {
+    const lost = await fetch(`http://127.0.0.1:${port}/api/v1/make-call`, {
+      method: 'POST',
+      headers,
+      body,
+    });
+    assert.equal(lost.status, 503);
+  } finally {
+    server.close();
+  }
+  const client = await connectClient(stack.config);
+  try {
+    const started = client.workflow.list({
+      query: `TaskQueue = '${stack.config.temporal.taskQueue}' AND StartTime > '${new Date(since).toISOString()}'`,
+    });
+    const runs: Array<{ workflowId: string; runId: string }> = [];
+    for await (const execution of started) runs.push(execution);
+    assert.equal(runs.length, 1, 'the lost attempt started one workflow');
+
+    const retried = await fetch(`${stack.apiUrl}/api/v1/make-call`, {
+      method: 'POST',
+      headers,
+      body,
+    });
+    assert.equal(retried.status, 202);
+    const callId = ((await retried.json()) as { call_id: string }).call_id;
+    assert.equal(runs[0]?.workflowId, `call-${callId}`);
+    const described = await client.workflow.getHandle(`call-${callId}`).describe();
+    assert.equal(described.runId, runs[0]?.runId, 'the retry joined the run already going');
+
+    // The call goes on once its row exists: it is dialed, once.
+    const ours = () =>
+      [...stack.phone.calls.values()].filter((call) =>
+        call.statusCallbackUrl?.endsWith(`call_id=${callId}`),
+      );
+    await eventually(async () => (ours().length > 0 ? true : undefined), 30_000, 'the dial');
+    await new Promise((done) => setTimeout(done, 2_000));
+    assert.equal(ours().length, 1);
+    const rows = await stack.db.query('SELECT count(*)::int AS n FROM calls WHERE id = $1', [
+      callId,
+    ]);
+    assert.equal(rows.rows[0]?.n, 1);
+  } finally {
+    await client.connection.close();
+  }
 });
 
 test('answers 503 with Retry-After when Temporal is unreachable, and writes nothing', async () => {

@@ -61,7 +61,7 @@ test('a well-formed signed inbound call is connected (the baseline the other cas
     `${account()}&CallSid=${callSid()}&From=%2B15005550006&To=%2B15005550501`,
   );
   assert.equal(answer.status, 200);
-  assert.match(answer.body, /<Connect><Stream url="[^"?]+">/);
+  assert.match(answer.body, /<Connect action="[^"]+" method="POST"><Stream url="[^"?]+">/);
   assert.equal(await recordedCalls(), 1);
 });
 

@@ -18,7 +18,7 @@ after(() => harness.stop());
 
 /** Routes that belong in neither document: Twilio's webhooks, health, metrics and the docs themselves. */
 const UNDOCUMENTED = [
-  /^\/api\/v1\/(incoming-call|call-status|amd-status|handoff-status)$/,
+  /^\/api\/v1\/(incoming-call|call-status|amd-status|handoff-status|stream-ended)$/,
   /^\/health\//,
   /^\/metrics$/,
   /^\/docs$/,

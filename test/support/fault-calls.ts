@@ -12,8 +12,8 @@ import { eventually, getJson, postJson } from './stack.js';
 
 /**
  * How long the Temporal server stays down under a call in flight (TEST_TEMPORAL_OUTAGE_MS).
- * 10 s by default: within the Temporal client's own retries of the bridge's turn signals
- * (about 15 s); longer outages need the bridge to retry its deliveries itself.
+ * 10 s by default, so the suite stays quick; the bridge holds its turns and retries them for
+ * far longer (media/delivery-policy.ts), which a longer setting exercises.
  */
 export const TEMPORAL_OUTAGE_MS = Number(process.env.TEST_TEMPORAL_OUTAGE_MS ?? 10_000);
 

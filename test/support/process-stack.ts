@@ -34,6 +34,7 @@ import {
 import { startTenantBackend, type TenantBackend } from '../../simulators/tenant-backend.js';
 import { ensureSimulatorCertificate } from '../../simulators/tls.js';
 import { bundleWorkflows } from '../../workers/bundle.js';
+import { recordingDirectory, saveClosedHistories } from './histories.js';
 import { ProductProcess } from './product-process.js';
 import { forgetPostgres, reapOnExit, reapPostgresOnExit } from './reaper.js';
 import { startTcpBalancer, type TcpBalancer } from './tcp-balancer.js';
@@ -167,8 +168,11 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
   const children: ProductProcess[] = [];
   const killChildren = () => children.forEach((child) => child.killNow());
   process.once('exit', killChildren);
+  let recordHistories: (() => Promise<unknown>) | undefined;
   const stopAll = async () => {
     process.off('exit', killChildren);
+    // Recording replay fixtures (npm run histories:record): saved while Temporal still runs.
+    await recordHistories?.().catch(() => undefined);
     // Throwaway processes on throwaway data: no need to wait for a graceful shutdown.
     await Promise.allSettled(children.map((child) => child.kill('SIGKILL')));
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
@@ -349,6 +353,12 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
 
     for (let i = 0; i < (options.bridges ?? 1); i += 1) await addBridge();
     await Promise.all(Array.from({ length: options.workers ?? 1 }, () => addWorker()));
+
+    const recording = recordingDirectory();
+    if (recording) {
+      recordHistories = async () =>
+        saveClosedHistories(await temporalClient(), config.temporal.taskQueue, recording);
+    }
 
     return {
       dataDirectory,
