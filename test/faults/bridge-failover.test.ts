@@ -9,6 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { DEMO_NUMBER } from '../../scripts/stack.js';
 import { demoScenario } from '../../simulators/realtime/index.js';
 import { assertCompleteConversation } from '../e2e/call-record.js';
 import {
@@ -23,7 +24,8 @@ import type { ProductProcess } from '../support/product-process.js';
 import { eventually, getJson } from '../support/stack.js';
 
 const CALLEES = ['+15005550721', '+15005550722', '+15005550723'];
-const STRANDED_CALLEE = '+15005550729';
+/** An inbound caller, so the inbound TwiML's way back is proved too. */
+const STRANDED_CALLER = '+15005550729';
 const RECOVERY_LINE = "Sorry about that, the line dropped for a moment. I'm back with you.";
 /** The caller reads eight sentences; the agent looks the order up after the sixth. */
 const TOOL_AFTER = 6;
@@ -34,9 +36,7 @@ before(async () => {
   stack = await startProcessStack({
     label: 'bridge-failover',
     bridges: 2,
-    parties: Object.fromEntries(
-      [...CALLEES, STRANDED_CALLEE].map((callee) => [callee, reading.party]),
-    ),
+    parties: Object.fromEntries(CALLEES.map((callee) => [callee, reading.party])),
     scenario: demoScenario({ callerLines: reading.sentences, toolCallAfter: TOOL_AFTER }),
   });
 });
@@ -149,7 +149,24 @@ for (const [run, callee] of CALLEES.entries()) {
 }
 
 test('no bridge left: Twilio is handed a new stream a bounded number of times, then the caller hears the fallback', async () => {
-  const callId = await placeOutboundCall(stack, STRANDED_CALLEE);
+  const placed = await stack.phone.placeInboundCall({
+    accountSid: stack.config.twilio.accountSid,
+    from: STRANDED_CALLER,
+    to: DEMO_NUMBER,
+    webhookUrl: `${stack.apiUrl}/api/v1/incoming-call`,
+    statusCallbackUrl: `${stack.apiUrl}/api/v1/call-status`,
+    party: reading.party,
+  });
+  const callId = await eventually(
+    async () =>
+      (
+        await stack.db.query<{ id: string }>('SELECT id FROM calls WHERE call_sid = $1', [
+          placed.sid,
+        ])
+      ).rows[0]?.id,
+    30_000,
+    'the inbound call row',
+  );
   await eventually(
     async () => ((await callerTurnsSaved(callId)) >= 1 ? true : undefined),
     120_000,

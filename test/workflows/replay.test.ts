@@ -33,6 +33,31 @@ test('the kept histories cover every kind of workflow the worker hosts', () => {
   assert.deepEqual([...types].sort(), ['callWorkflow', 'callbackWorkflow', 'notificationWorkflow']);
 });
 
+/** The updates a history accepted, by name, in order. */
+function acceptedUpdates(fixture: HistoryFixture): string[] {
+  const events = (fixture.history as { events?: Array<Record<string, any>> }).events ?? [];
+  return events
+    .map(
+      (event) => event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name,
+    )
+    .filter((name): name is string => typeof name === 'string');
+}
+
+test('the kept histories include calls that lost their bridge: one that went on, one that could not', () => {
+  const updates = fixtureFiles().map((file) => acceptedUpdates(readFixture(file)));
+  const failedOver = updates.filter((names) => {
+    const lost = names.indexOf('mediaStreamLost');
+    return lost >= 0 && names.lastIndexOf('attachMediaStream') > lost;
+  });
+  assert.ok(failedOver.length >= 1, 'a call with a second stream after a lost one');
+  const stranded = updates.filter(
+    (names) =>
+      names.filter((name) => name === 'mediaStreamLost').length > 1 &&
+      names.lastIndexOf('attachMediaStream') < names.indexOf('mediaStreamLost'),
+  );
+  assert.ok(stranded.length >= 1, 'a call whose replacements never connected');
+});
+
 test('every kept history replays against the current workflow code', async () => {
   const workflowBundle = process.env.TEST_WORKFLOW_BUNDLE
     ? { codePath: process.env.TEST_WORKFLOW_BUNDLE }
