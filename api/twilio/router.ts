@@ -9,6 +9,7 @@ import { maskPhoneNumber } from '../../lib/redact.js';
 import { mintStreamToken } from '../../lib/stream-token.js';
 import { HANDOFF_FAILED_MESSAGE } from '../../lib/handoff-twiml.js';
 import { connectStreamTwiml, hangupTwiml, politeHangupTwiml } from '../../lib/twiml.js';
+import { callWorkflowId } from '../../workflows/ids.js';
 import type { CallGateway } from '../call-gateway.js';
 import { route } from '../http.js';
 import type { TwilioAuthTokens } from './account-tokens.js';
@@ -90,6 +91,20 @@ const statusQuery = z.object({
     .optional(),
 });
 
+/** Twilio's webhook routes, relative to the api prefix; metrics time them apart from the API. */
+export const TWILIO_WEBHOOK_PATHS = [
+  '/incoming-call',
+  '/call-status',
+  '/amd-status',
+  '/handoff-status',
+] as const;
+const [INCOMING_CALL, CALL_STATUS, AMD_STATUS, HANDOFF_STATUS] = TWILIO_WEBHOOK_PATHS;
+
+/** The logger for one call's webhooks: every line names the call, its Twilio sid and workflow. */
+function callLogger(logger: Logger, callId: string, callSid: string): Logger {
+  return logger.child({ callId, callSid, workflowId: callWorkflowId(callId) });
+}
+
 function sendTwiml(response: Response, twiml: string): void {
   response.status(200).type('text/xml').send(twiml);
 }
@@ -99,7 +114,7 @@ export function twilioRouter(deps: TwilioRouteDependencies): Router {
   const verified = twilioWebhookGuards(deps);
 
   router.post(
-    '/incoming-call',
+    INCOMING_CALL,
     ...verified,
     route(async (request, response) => {
       const form = incomingCallForm.safeParse(formOf(request));
@@ -138,6 +153,11 @@ export function twilioRouter(deps: TwilioRouteDependencies): Router {
           sendTwiml(response, politeHangupTwiml(sorry));
           return;
         }
+        callLogger(deps.logger, routed.callId, CallSid).info(
+          { direction: 'inbound' },
+          'inbound call answered with a media stream',
+        );
+        // The TwiML carries the stream token: it is sent, never logged.
         sendTwiml(
           response,
           connectStreamTwiml({
@@ -159,7 +179,7 @@ export function twilioRouter(deps: TwilioRouteDependencies): Router {
   );
 
   router.post(
-    '/call-status',
+    CALL_STATUS,
     ...verified,
     route(async (request, response) => {
       const form = statusCallbackForm.safeParse(formOf(request));
@@ -186,6 +206,8 @@ export function twilioRouter(deps: TwilioRouteDependencies): Router {
         response.status(204).end();
         return;
       }
+      const log = callLogger(deps.logger, callId, form.data.CallSid);
+      log.info({ status: form.data.CallStatus }, 'call status from twilio');
       const outcome = await deps.calls.signalStatus(callId, {
         callSid: form.data.CallSid,
         status: form.data.CallStatus,
@@ -194,15 +216,14 @@ export function twilioRouter(deps: TwilioRouteDependencies): Router {
         answeredBy: form.data.AnsweredBy,
         timestamp: form.data.Timestamp,
       });
-      if (outcome === 'no_such_call')
-        deps.logger.info({ callId }, 'status callback after the call workflow closed');
+      if (outcome === 'no_such_call') log.info('status callback after the call workflow closed');
       response.status(204).end();
     }),
   );
 
   // Asynchronous answering machine detection: the result arrives while the call already runs.
   router.post(
-    '/amd-status',
+    AMD_STATUS,
     ...verified,
     route(async (request, response) => {
       const form = machineDetectionForm.safeParse(formOf(request));
@@ -216,15 +237,18 @@ export function twilioRouter(deps: TwilioRouteDependencies): Router {
         callSid: form.data.CallSid,
         answeredBy: form.data.AnsweredBy,
       });
-      if (outcome === 'no_such_call')
-        deps.logger.info({ callId }, 'machine detection after the call workflow closed');
+      if (outcome === 'no_such_call') {
+        callLogger(deps.logger, callId, form.data.CallSid).info(
+          'machine detection after the call workflow closed',
+        );
+      }
       response.status(204).end();
     }),
   );
 
   // A handoff's <Dial> ended: tell the call workflow, and tell the caller if nobody took the call.
   router.post(
-    '/handoff-status',
+    HANDOFF_STATUS,
     ...verified,
     route(async (request, response) => {
       const form = dialActionForm.safeParse(formOf(request));
@@ -245,6 +269,10 @@ export function twilioRouter(deps: TwilioRouteDependencies): Router {
         sendTwiml(response, hangupTwiml());
         return;
       }
+      callLogger(deps.logger, callId, form.data.CallSid).info(
+        { dialCallStatus: form.data.DialCallStatus },
+        'handoff dial ended',
+      );
       await deps.calls.signalHandoffDial(callId, {
         dialCallStatus: form.data.DialCallStatus,
         dialCallSid: form.data.DialCallSid,
