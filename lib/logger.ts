@@ -116,9 +116,20 @@ export function createLogger(
  * the way in. Children inherit this `child` through their prototype, so theirs are too.
  */
 function censorChildBindings(logger: Logger): Logger {
-  const createChild = logger.child;
-  logger.child = function (this: Logger, bindings, childOptions) {
+  const { child: createChild } = Object.getPrototypeOf(logger) as { child: CreateChild };
+  const censoredChild = function (
+    this: Logger,
+    bindings: pino.Bindings,
+    childOptions?: pino.ChildLoggerOptions,
+  ): Logger {
     return createChild.call(this, censorFields(bindings), childOptions);
-  } as Logger['child'];
+  };
+  logger.child = censoredChild as unknown as Logger['child'];
   return logger;
 }
+
+type CreateChild = (
+  this: Logger,
+  bindings: pino.Bindings,
+  options?: pino.ChildLoggerOptions,
+) => Logger;

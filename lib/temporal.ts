@@ -33,8 +33,8 @@ export interface TemporalTelemetryOptions {
 }
 
 /**
- * Routes the Temporal SDK's own logs (worker state, activity failures, workflow `log` calls,
- * and the native core's lines) into our structured logger, and starts the SDK's Prometheus
+ * Routes the Temporal SDK's own logs (worker state, activity failures, workflow `log` calls)
+ * into our structured logger, and starts the SDK's Prometheus
  * exporter when asked. Call once per process, before any worker exists.
  */
 export function installTemporalLogging(
@@ -58,12 +58,11 @@ export function installTemporalLogging(
               : 'debug';
       sdkLogger[method](fields, entry.message);
     }),
-    telemetryOptions: {
-      // The native core prints to the console unless its lines are forwarded here.
-      logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} },
-      ...(options.metricsBindAddress
-        ? { metrics: { prometheus: { bindAddress: options.metricsBindAddress } } }
-        : {}),
-    },
+    // The native core's own lines (WARN and up) stay on stderr: forwarding them here holds the
+    // process open until the runtime shuts down, which a worker that never closes its connection
+    // never does.
+    telemetryOptions: options.metricsBindAddress
+      ? { metrics: { prometheus: { bindAddress: options.metricsBindAddress } } }
+      : undefined,
   });
 }

@@ -97,6 +97,8 @@ export interface Stack {
   model: RealtimeSimulator;
   tenantBackend: TenantBackend;
   tenant: SeededTenant;
+  /** The tenant's tool webhook signing secret (tests check it never leaks). */
+  toolSecret: string;
   media: MediaServer;
   /** The in-process bridge's registry row and session recorder. */
   bridge: BridgeInstance;
@@ -376,6 +378,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       model,
       tenantBackend,
       tenant,
+      toolSecret,
       media,
       bridge,
       worker,
