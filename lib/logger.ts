@@ -34,6 +34,8 @@ const SECRET_KEYS = new Set([
   'xadminkey',
   'cookie',
   'ciphertext',
+  // A Temporal activity's task token completes the activity: the SDK's activity lines carry it.
+  'tasktoken',
 ]);
 
 /** Keys whose values are what callers said or what tools and models carried: never logged. */

@@ -86,7 +86,7 @@ test('an outbound call with a tool and an inbound call leave no number, words or
 
   // The scan: every line, whole, as written.
   const lines = log.lines.map((line) => JSON.stringify(line));
-  assert.ok(lines.length > 20, `${lines.length} lines`);
+  assert.ok(lines.length >= 10, `${lines.length} lines`);
   for (const [what, value] of forbiddenValues(records, streamTokens)) {
     const leaking = lines.find((line) => line.includes(value));
     assert.equal(leaking, undefined, `${what} in a log line: ${leaking}`);
@@ -106,8 +106,7 @@ test('an outbound call with a tool and an inbound call leave no number, words or
     assert.equal(live?.workflowId, record.workflow_id);
   }
   assert.ok(
-    log.lines.some((line) => typeof line.from === 'string' && line.from.includes('***')) ||
-      lines.some((line) => line.includes('+1500***0006')),
-    'numbers show masked where they show at all',
+    lines.every((line) => !line.includes('"taskToken":"C')),
+    'activity task tokens are redacted',
   );
 });
