@@ -97,7 +97,10 @@ test('an outbound call with a tool and an inbound call leave no number, words or
     const ofCall = log.lines.filter((line) => line.callId === record.id);
     const messages = new Set(ofCall.map((line) => line.msg));
     for (const expected of ['call status from twilio', 'media session live', 'call ended']) {
-      assert.ok(messages.has(expected), `${expected} for ${record.id}: ${[...messages]}`);
+      assert.ok(
+        messages.has(expected),
+        `${expected} for ${record.id}: ${[...messages].join(', ')}`,
+      );
     }
     const ended = ofCall.find((line) => line.msg === 'call ended');
     assert.equal(ended?.workflowId, record.workflow_id, 'the activity line names its workflow');
