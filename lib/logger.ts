@@ -66,7 +66,10 @@ function censor(value: unknown, depth: number): unknown {
   if (value === null || typeof value !== 'object' || value instanceof Error) return value;
   if (depth >= MAX_DEPTH) return '[too deep]';
   if (Array.isArray(value)) return value.map((item) => censor(item, depth + 1));
-  if (value instanceof Date || Buffer.isBuffer(value)) return value;
+  // Bytes may be audio: only their size is written.
+  if (Buffer.isBuffer(value) || value instanceof Uint8Array) return `[${value.byteLength} bytes]`;
+  // Dates, URLs and other values that serialize themselves are written as they say.
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return value;
   const copy: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
     const normalized = normalizedKey(key);
@@ -89,12 +92,15 @@ export function censorFields(record: Record<string, unknown>): Record<string, un
 
 const API_KEY = /\bssv_([0-9a-f]{4})[0-9a-f]*_[A-Za-z0-9_-]+/g;
 const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi;
+/** OpenAI keys, should a model error quote one. */
+const OPENAI_KEY = /\bsk-[A-Za-z0-9_-]{8,}/g;
 
 /** The finished line, as written: phone numbers masked, keys and bearer tokens cut. */
 export function scrubLine(line: string): string {
   return maskPhoneNumbersIn(line)
     .replace(API_KEY, 'ssv_$1…[redacted]')
-    .replace(BEARER, '$1 [redacted]');
+    .replace(BEARER, '$1 [redacted]')
+    .replace(OPENAI_KEY, 'sk-[redacted]');
 }
 
 /** `destination` defaults to stdout; tests pass a stream to read every line written. */

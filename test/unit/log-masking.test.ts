@@ -40,11 +40,15 @@ test('censors secrets and conversation content at any depth, in fields and bindi
     'a line',
   );
   log.logger.info('called with Bearer abc.def and ssv_0123456789_someSecretPart');
+  log.logger.warn({ err: 'Incorrect API key provided: sk-sim-0123456789abcdef' }, 'model failed');
 
   const written = JSON.stringify(log.lines);
-  for (const leaked of ['tok-1', 'abc', 'sig-1', 'A-1', 'shipped', 'my secret words', 'key-1']) {
+  const leaks = ['tok-1', 'abc', 'sig-1', 'A-1', 'shipped', 'my secret words', 'key-1', '"data":['];
+  for (const leaked of leaks) {
     assert.ok(!written.includes(leaked), `${leaked} in ${written}`);
   }
   assert.ok(!written.includes('someSecretPart'), written);
+  assert.ok(!written.includes('0123456789abcdef'), written);
   assert.ok(written.includes('check_order_status'), 'what is safe stays');
+  assert.ok(written.includes('"frame":"[15 bytes]"'), written);
 });
