@@ -36,6 +36,7 @@ test('censors secrets and conversation content at any depth, in fields and bindi
       tool: { name: 'check_order_status', arguments: { order: 'A-1' }, output: 'shipped' },
       turns: [{ role: 'caller', text: 'my secret words' }],
       deep: { a: { b: { apiKey: 'key-1' } } },
+      frame: Buffer.from('raw-audio-bytes'),
     },
     'a line',
   );
