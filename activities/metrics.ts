@@ -33,11 +33,15 @@ export function createWorkerMetrics(db?: Database): WorkerMetrics {
     registers: db ? [registry] : [],
     async collect() {
       if (!db) return;
-      const counts = await db.query<{ direction: string; calls: number }>(ACTIVE_CALLS_SQL);
       this.reset();
-      this.set({ direction: 'inbound' }, 0);
-      this.set({ direction: 'outbound' }, 0);
-      for (const row of counts.rows) this.set({ direction: row.direction }, row.calls);
+      try {
+        const counts = await db.query<{ direction: string; calls: number }>(ACTIVE_CALLS_SQL);
+        this.set({ direction: 'inbound' }, 0);
+        this.set({ direction: 'outbound' }, 0);
+        for (const row of counts.rows) this.set({ direction: row.direction }, row.calls);
+      } catch {
+        // The database is down: no figure rather than a failed scrape (the rest still shows).
+      }
     },
   });
   return {
