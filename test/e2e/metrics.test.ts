@@ -27,7 +27,7 @@ async function scrapeAll(): Promise<Scrapes> {
   return { api, bridge, worker };
 }
 
-test('an outbound call with a tool moves the api, bridge and worker metrics by what it did', async () => {
+test('an outbound call with a tool moves the api, bridge and worker metrics by what it did', async (t) => {
   stack.phone.setParty(DEMO_CALLEE, readingParty());
   const before = await scrapeAll();
   const delta = (part: keyof Scrapes, now: Scrapes, name: string, labels = {}) =>
@@ -111,5 +111,10 @@ test('an outbound call with a tool moves the api, bridge and worker metrics by w
     assert.ok(delta('bridge', after, 'voice_bridge_frame_handling_seconds_count', { hop }) > 10);
   }
   assert.equal(sampleSum(after.bridge, 'voice_bridge_active_streams'), 0);
+  for (const hop of ['twilio_to_model', 'model_to_twilio']) {
+    const frames = delta('bridge', after, 'voice_bridge_frame_handling_seconds_count', { hop });
+    const seconds = delta('bridge', after, 'voice_bridge_frame_handling_seconds_sum', { hop });
+    t.diagnostic(`${hop}: ${frames} frames, ${((seconds / frames) * 1e6).toFixed(0)} µs each`);
+  }
   assert.match(after.bridge, /^nodejs_eventloop_lag_p99_seconds\{part="bridge"\} /m);
 });
