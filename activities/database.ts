@@ -19,6 +19,7 @@ import {
   type PhoneRouteRow,
 } from '../db/tenants.js';
 import { pickVersionFor } from '../lib/rollout.js';
+import type { WorkerMetrics } from './metrics.js';
 import type { ResolvedAgentVersion, ToolResult, TranscriptTurn } from '../workflows/types.js';
 
 /** Failure type the workflow and API branch on: no approved version can take the call. */
@@ -44,7 +45,19 @@ function scheduledAt(): string | undefined {
   }
 }
 
-export function createDatabaseActivities(db: Database) {
+/**
+ * The activity's logger (our logger, through the SDK's runtime), whose lines carry the
+ * workflow id and activity type; undefined outside an activity (direct calls).
+ */
+function activityLog(): Context['log'] | undefined {
+  try {
+    return Context.current().log;
+  } catch {
+    return undefined;
+  }
+}
+
+export function createDatabaseActivities(db: Database, metrics?: WorkerMetrics) {
   /** The named route when it routes this agent, else the agent's first route. */
   async function routeFor(
     tenantId: string,
@@ -96,7 +109,16 @@ export function createDatabaseActivities(db: Database) {
         ...progress.event,
         occurredAt: progress.event.occurredAt ?? scheduledAt(),
       };
-      await recordCallProgress(db, { ...progress, event });
+      const written = await recordCallProgress(db, { ...progress, event });
+      // Routing is recorded once per call, on its first run: the call's start.
+      if (event?.type === 'routed' && written.eventRecorded && written.direction) {
+        metrics?.callsStarted.inc({ direction: written.direction });
+        activityLog()?.info('call routed', {
+          callId: progress.callId,
+          direction: written.direction,
+          agentVersionId: progress.agentVersionId,
+        });
+      }
     },
 
     async saveTranscriptTurns(input: {
@@ -145,7 +167,16 @@ export function createDatabaseActivities(db: Database) {
     },
 
     async finalizeCall(final: CallFinal): Promise<void> {
-      await finalizeCall(db, { ...final, endedAt: final.endedAt ?? scheduledAt() });
+      const written = await finalizeCall(db, { ...final, endedAt: final.endedAt ?? scheduledAt() });
+      if (written.eventRecorded && written.direction) {
+        metrics?.callsEnded.inc({ direction: written.direction, outcome: final.outcome });
+        activityLog()?.info('call ended', {
+          callId: final.callId,
+          status: final.status,
+          outcome: final.outcome,
+          durationSec: final.durationSec,
+        });
+      }
     },
   };
 }

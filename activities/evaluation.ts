@@ -9,11 +9,13 @@ import type { Database } from '../db/database.js';
 import { newId } from '../lib/ids.js';
 import { heartbeatWhile } from './heartbeat.js';
 import type { RubricCriterion } from '../workflows/types.js';
+import type { WorkerMetrics } from './metrics.js';
 
 export interface EvaluationDependencies {
   db: Database;
   openai: OpenAI;
   model: string;
+  metrics?: WorkerMetrics;
 }
 
 const DEFAULT_RUBRIC: RubricCriterion[] = [
@@ -174,6 +176,7 @@ export function createEvaluationActivities(deps: EvaluationDependencies) {
       judgment,
       model: completion.model,
     });
+    deps.metrics?.evaluationScore.observe(overallScore);
     return { passed, overallScore };
   }
 }

@@ -7,6 +7,7 @@ import { createCallbackActivities } from './callbacks.js';
 import { createDatabaseActivities } from './database.js';
 import { createEvaluationActivities } from './evaluation.js';
 import { createHandoffActivities } from './handoff.js';
+import { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
 import { createNotificationActivities } from './notifications.js';
 import { createTelephonyActivities } from './telephony.js';
 import { createToolActivities } from './tools.js';
@@ -21,21 +22,26 @@ export interface ActivityDependencies {
   streamTokenSecret: string;
   evaluationModel: string;
   allowInsecureToolUrls: boolean;
+  /** The worker's metrics registry; a fresh one when absent. */
+  metrics?: WorkerMetrics;
 }
 
 export function createActivities(deps: ActivityDependencies) {
+  const metrics = deps.metrics ?? createWorkerMetrics(deps.db);
   return {
-    ...createDatabaseActivities(deps.db),
+    ...createDatabaseActivities(deps.db, metrics),
     ...createTelephonyActivities(deps),
     ...createToolActivities({
       db: deps.db,
       secrets: deps.secrets,
       allowInsecureUrls: deps.allowInsecureToolUrls,
+      metrics,
     }),
     ...createEvaluationActivities({
       db: deps.db,
       openai: deps.openai,
       model: deps.evaluationModel,
+      metrics,
     }),
     ...createCallbackActivities(deps.db),
     ...createHandoffActivities({ db: deps.db, twilio: deps.twilio, publicUrl: deps.publicUrl }),
@@ -43,6 +49,7 @@ export function createActivities(deps: ActivityDependencies) {
       db: deps.db,
       secrets: deps.secrets,
       allowInsecureUrls: deps.allowInsecureToolUrls,
+      metrics,
     }),
   };
 }

@@ -10,11 +10,13 @@ import * as notifications from '../db/notifications.js';
 import type { SecretBox } from '../lib/secret-box.js';
 import { signWebhook, SIGNATURE_HEADER } from '../lib/webhook-signature.js';
 import type { TenantEventName } from '../workflows/notification-types.js';
+import type { WorkerMetrics } from './metrics.js';
 
 export interface NotificationDependencies {
   db: Database;
   secrets: SecretBox;
   allowInsecureUrls: boolean;
+  metrics?: WorkerMetrics;
 }
 
 /** The tenant has no endpoint or secret any more: retrying would not help. */
@@ -120,6 +122,7 @@ export function createNotificationActivities(deps: NotificationDependencies) {
       }
 
       const delivered = httpStatus !== null && httpStatus >= 200 && httpStatus < 300;
+      deps.metrics?.notificationDeliveries.inc({ result: delivered ? 'delivered' : 'failed' });
       if (!delivered && error === null) error = `tenant answered ${httpStatus}`;
       await notifications.recordAttempt(deps.db, {
         tenantId: input.tenantId,

@@ -10,11 +10,13 @@ import { signWebhook, SIGNATURE_HEADER } from '../lib/webhook-signature.js';
 import { heartbeatWhile } from './heartbeat.js';
 import { checkAgainstSchema } from './tool-schemas.js';
 import type { ToolDefinition, ToolResult } from '../workflows/types.js';
+import type { WorkerMetrics } from './metrics.js';
 
 export interface ToolDependencies {
   db: Database;
   secrets: SecretBox;
   allowInsecureUrls: boolean;
+  metrics?: WorkerMetrics;
 }
 
 /** The tenant's tool said no (4xx) or cannot be called: retrying would not help. */
@@ -151,19 +153,30 @@ export function createToolActivities(deps: ToolDependencies) {
 
   return {
     async runTool(input: RunToolInput): Promise<ToolResult> {
-      if (input.tool.type === 'builtin') return runBuiltin(input.tool.name, input.arguments);
-      // Arguments that break the declared schema never reach the tenant.
-      const check = checkAgainstSchema(input.tool.parameters, input.arguments);
-      if (!check.ok) return failed('invalid_arguments', check.problems);
       try {
-        const tool = input.tool;
-        return await heartbeatWhile(() => callWebhook(input, tool));
+        const result = await runOnce(input);
+        deps.metrics?.toolRuns.inc({ tool: input.tool.name, result: result.status });
+        return result;
       } catch (error) {
-        if (error instanceof ApplicationFailure) {
-          return { status: 'failed', output: JSON.stringify({ error: error.message }) };
-        }
+        deps.metrics?.toolRuns.inc({ tool: input.tool.name, result: 'error' });
         throw error;
       }
     },
   };
+
+  async function runOnce(input: RunToolInput): Promise<ToolResult> {
+    if (input.tool.type === 'builtin') return runBuiltin(input.tool.name, input.arguments);
+    // Arguments that break the declared schema never reach the tenant.
+    const check = checkAgainstSchema(input.tool.parameters, input.arguments);
+    if (!check.ok) return failed('invalid_arguments', check.problems);
+    try {
+      const tool = input.tool;
+      return await heartbeatWhile(() => callWebhook(input, tool));
+    } catch (error) {
+      if (error instanceof ApplicationFailure) {
+        return { status: 'failed', output: JSON.stringify({ error: error.message }) };
+      }
+      throw error;
+    }
+  }
 }

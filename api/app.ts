@@ -11,6 +11,7 @@ import type { CallGateway } from './call-gateway.js';
 import { callsRouter } from './calls/router.js';
 import { docsRouter } from './docs.js';
 import { healthRouter } from './health.js';
+import { createApiMetrics, observeRequests, serveMetrics, type ApiMetrics } from './metrics.js';
 import { notificationOperations } from './notifications/operations.js';
 import { mountTenantOperations } from './operator/operation.js';
 import { operatorOperations } from './operator/operations.js';
@@ -18,7 +19,7 @@ import { assignRequestId, notFoundHandler, renderErrors } from './http.js';
 import { buildApiDocuments } from './openapi/documents.js';
 import { createRequestLimits, limitRequestsPerAddress } from './rate-limits.js';
 import { twilioAuthTokens } from './twilio/account-tokens.js';
-import { twilioRouter } from './twilio/router.js';
+import { twilioRouter, TWILIO_WEBHOOK_PATHS } from './twilio/router.js';
 import { voiceSessionOperations } from './voice-sessions/operations.js';
 
 export interface ApiDependencies {
@@ -26,7 +27,12 @@ export interface ApiDependencies {
   db: Database;
   calls: CallGateway;
   logger: Logger;
+  /** This api's metrics registry; a fresh one when absent. */
+  metrics?: ApiMetrics;
 }
+
+const API_PREFIX = '/api/v1';
+const WEBHOOK_ROUTES = new Set(TWILIO_WEBHOOK_PATHS.map((path) => `${API_PREFIX}${path}`));
 
 export function createApp(deps: ApiDependencies): Express {
   const { config } = deps;
@@ -34,9 +40,12 @@ export function createApp(deps: ApiDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(assignRequestId);
+  const metrics = deps.metrics ?? createApiMetrics();
+  app.get('/metrics', serveMetrics(metrics));
+  app.use(observeRequests(metrics, (route) => WEBHOOK_ROUTES.has(route)));
 
   app.use(
-    '/api/v1',
+    API_PREFIX,
     twilioRouter({
       db: deps.db,
       calls: deps.calls,
@@ -62,19 +71,20 @@ export function createApp(deps: ApiDependencies): Express {
   );
   app.use(express.json({ limit: maxJsonBytes }));
   app.use(
-    '/api/v1/admin',
+    `${API_PREFIX}/admin`,
     adminRouter({ db: deps.db, secrets, logger: deps.logger, adminApiKey: config.adminApiKey }),
   );
   app.use(
-    '/api/v1',
+    API_PREFIX,
     callsRouter({
       db: deps.db,
       calls: deps.calls,
       temporalUiUrl: config.temporal.uiUrl,
       namespace: config.temporal.namespace,
+      logger: deps.logger,
     }),
   );
-  app.use('/api/v1', operatorRouter(deps, secrets));
+  app.use(API_PREFIX, operatorRouter(deps, secrets));
   app.use('/health', healthRouter(deps));
 
   app.use(notFoundHandler());

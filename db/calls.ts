@@ -95,9 +95,16 @@ export interface CallProgress {
   event?: { type: string; detail: Record<string, unknown>; key?: string; occurredAt?: string };
 }
 
-export async function recordCallProgress(db: Database, progress: CallProgress): Promise<void> {
-  await db.transaction(async (client) => {
-    await client.query(
+/** What a write to a call's record did: the call's direction, and whether its event was new. */
+export interface CallWrite {
+  direction: 'inbound' | 'outbound' | undefined;
+  /** False when a retried activity found its event already recorded. */
+  eventRecorded: boolean;
+}
+
+export async function recordCallProgress(db: Database, progress: CallProgress): Promise<CallWrite> {
+  return db.transaction(async (client) => {
+    const updated = await client.query<{ direction: 'inbound' | 'outbound' }>(
       `UPDATE calls SET
          status = COALESCE($3, status),
          call_sid = COALESCE(call_sid, $4),
@@ -108,7 +115,8 @@ export async function recordCallProgress(db: Database, progress: CallProgress): 
            THEN COALESCE(answered_at, $8::timestamptz, now()) ELSE answered_at END,
          outcome = CASE WHEN $7::text LIKE 'machine%' THEN 'voicemail' ELSE outcome END,
          escalated = escalated OR $9
-       WHERE id = $1 AND tenant_id = $2`,
+       WHERE id = $1 AND tenant_id = $2
+       RETURNING direction`,
       [
         progress.callId,
         progress.tenantId,
@@ -121,13 +129,18 @@ export async function recordCallProgress(db: Database, progress: CallProgress): 
         progress.escalated ?? false,
       ],
     );
-    if (progress.event) {
-      const { type, detail, key, occurredAt } = progress.event;
-      await insertCallEvent(client, progress.callId, progress.tenantId, type, detail, {
-        key,
-        occurredAt,
-      });
-    }
+    const direction = updated.rows[0]?.direction;
+    if (!progress.event) return { direction, eventRecorded: false };
+    const { type, detail, key, occurredAt } = progress.event;
+    const eventRecorded = await insertCallEvent(
+      client,
+      progress.callId,
+      progress.tenantId,
+      type,
+      detail,
+      { key, occurredAt },
+    );
+    return { direction, eventRecorded };
   });
 }
 
@@ -138,14 +151,15 @@ export async function insertCallEvent(
   type: string,
   detail: Record<string, unknown>,
   options: { key?: string; occurredAt?: string } = {},
-): Promise<void> {
+): Promise<boolean> {
   // The dedupe key (the type by default): an activity retried after a lost reply records once.
-  await db.query(
+  const inserted = await db.query(
     `INSERT INTO call_events (call_id, tenant_id, type, detail, dedupe_key, occurred_at)
      VALUES ($1, $2, $3, $4, $5, COALESCE($6::timestamptz, now()))
      ON CONFLICT (call_id, dedupe_key) DO NOTHING`,
     [callId, tenantId, type, detail, options.key ?? type, options.occurredAt ?? null],
   );
+  return inserted.rowCount === 1;
 }
 
 export interface CallFinal {
@@ -159,13 +173,13 @@ export interface CallFinal {
   endedAt?: string;
 }
 
-export async function finalizeCall(db: Database, final: CallFinal): Promise<void> {
-  await db.transaction(async (client) => {
-    const updated = await client.query<{ ended_at: Date }>(
+export async function finalizeCall(db: Database, final: CallFinal): Promise<CallWrite> {
+  return db.transaction(async (client) => {
+    const updated = await client.query<{ ended_at: Date; direction: 'inbound' | 'outbound' }>(
       `UPDATE calls SET status = $3, duration_sec = $4, end_reason = $5, outcome = $6,
          ended_at = COALESCE(ended_at, $7::timestamptz, now())
        WHERE id = $1 AND tenant_id = $2
-       RETURNING ended_at`,
+       RETURNING ended_at, direction`,
       [
         final.callId,
         final.tenantId,
@@ -176,7 +190,7 @@ export async function finalizeCall(db: Database, final: CallFinal): Promise<void
         final.endedAt ?? null,
       ],
     );
-    await insertCallEvent(
+    const eventRecorded = await insertCallEvent(
       client,
       final.callId,
       final.tenantId,
@@ -184,6 +198,7 @@ export async function finalizeCall(db: Database, final: CallFinal): Promise<void
       { status: final.status, outcome: final.outcome, reason: final.endReason },
       { occurredAt: updated.rows[0]?.ended_at.toISOString() ?? final.endedAt },
     );
+    return { direction: updated.rows[0]?.direction, eventRecorded };
   });
 }
 

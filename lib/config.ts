@@ -50,6 +50,10 @@ const environmentSchema = z.object({
   TEMPORAL_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(3_000),
   TEMPORAL_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
   WORKFLOW_BUNDLE_PATH: optionalText,
+  /** The worker's /metrics (its own and the Temporal SDK's, merged). */
+  METRICS_PORT: port.default(9464),
+  /** Where the Temporal SDK's exporter listens, on loopback only: the worker's /metrics merges it. */
+  TEMPORAL_METRICS_PORT: port.default(9465),
 
   TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-f]{32}$/, 'must look like AC followed by 32 hex'),
   TWILIO_AUTH_TOKEN: z.string().min(1),
@@ -120,6 +124,12 @@ export interface Config {
     /** One request from the api (start a call, signal it), its retries included. */
     requestTimeoutMs: number;
     workflowBundlePath?: string;
+  };
+  worker: {
+    /** The worker's /metrics port (the api and the bridge serve /metrics on their own ports). */
+    metricsPort: number;
+    /** The Temporal SDK's Prometheus exporter, bound to 127.0.0.1. */
+    temporalMetricsPort: number;
   };
   twilio: { accountSid: string; authToken: string; apiBaseUrl?: string };
   openai: {
@@ -195,6 +205,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       requestTimeoutMs: e.TEMPORAL_REQUEST_TIMEOUT_MS,
       workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
     },
+    worker: { metricsPort: e.METRICS_PORT, temporalMetricsPort: e.TEMPORAL_METRICS_PORT },
     twilio: {
       accountSid: e.TWILIO_ACCOUNT_SID,
       authToken: e.TWILIO_AUTH_TOKEN,

@@ -16,14 +16,32 @@ export function connectWorker(config: Config): Promise<NativeConnection> {
   return NativeConnection.connect({ address: config.temporal.address });
 }
 
+type SdkLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+
+/** The SDK's level matching our logger's, so the SDK builds no line our logger would drop. */
+export function sdkLogLevel(level: string): SdkLogLevel {
+  if (level === 'trace' || level === 'debug') return 'DEBUG';
+  if (level === 'info') return 'INFO';
+  if (level === 'warn') return 'WARN';
+  return 'ERROR';
+}
+
+export interface TemporalTelemetryOptions {
+  level?: SdkLogLevel;
+  /** host:port for the SDK's own Prometheus exporter (worker and client metrics); none when absent. */
+  metricsBindAddress?: string;
+}
+
 /**
- * Routes the Temporal SDK's own logs (worker state, activity failures, workflow
- * `log` calls) into our structured logger. Call once, before any worker exists.
+ * Routes the Temporal SDK's own logs (worker state, activity failures, workflow `log` calls)
+ * into our structured logger, and starts the SDK's Prometheus
+ * exporter when asked. Call once per process, before any worker exists.
  */
 export function installTemporalLogging(
   logger: PinoLogger,
-  level: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' = 'INFO',
+  options: TemporalTelemetryOptions = {},
 ): void {
+  const level = options.level ?? sdkLogLevel(logger.level);
   const sdkLogger = logger.child({ component: 'temporal-sdk' });
   Runtime.install({
     logger: new DefaultLogger(level, (entry) => {
@@ -40,5 +58,11 @@ export function installTemporalLogging(
               : 'debug';
       sdkLogger[method](fields, entry.message);
     }),
+    // The native core's own lines (WARN and up) stay on stderr: forwarding them here holds the
+    // process open until the runtime shuts down, which a worker that never closes its connection
+    // never does.
+    telemetryOptions: options.metricsBindAddress
+      ? { metrics: { prometheus: { bindAddress: options.metricsBindAddress } } }
+      : undefined,
   });
 }

@@ -9,10 +9,12 @@
 import type { WebSocket } from 'ws';
 import type { Logger } from '../lib/logger.js';
 import { verifyStreamToken } from '../lib/stream-token.js';
+import { callWorkflowId } from '../workflows/ids.js';
 import type { KeypadEntry, MediaSessionConfig, TranscriptTurn } from '../workflows/types.js';
 import type { CallControl } from './call-control.js';
 import { Conversation } from './conversation.js';
 import { KeypadCollector } from './keypad.js';
+import type { BridgeMetrics } from './metrics.js';
 import type { ModelConnection, ModelConnector } from './model-connection.js';
 import { RETIRED_SHAPE_CLOSE, RETIRED_SHAPE_CODE } from './model-events.js';
 import type { RecordedSession, SessionRecorder } from './session-recorder.js';
@@ -33,12 +35,18 @@ export interface CallSessionDependencies {
   maxBufferedBytes?: number;
   /** How long an upgraded socket may go without a valid `start`. */
   startTimeoutMs?: number;
+  /** The bridge's metrics; frames are not timed without them. */
+  metrics?: BridgeMetrics;
 }
 
 /** Caller audio held while the model connection opens (20 ms frames: two seconds). */
 const EARLY_AUDIO_LIMIT_FRAMES = 100;
 /** WebSocket close code for a policy violation: a stream without a valid token. */
 const POLICY_VIOLATION = 1008;
+
+function isAudioDelta(event: unknown): boolean {
+  return (event as { type?: unknown } | null)?.type === 'response.output_audio.delta';
+}
 
 type Phase = 'awaiting-start' | 'connecting' | 'live' | 'closed';
 
@@ -163,6 +171,7 @@ export class CallSession {
     this.logger = this.deps.logger.child({
       callId,
       callSid: start.callSid,
+      workflowId: callWorkflowId(callId),
       streamSid: start.streamSid,
     });
     this.deliveries = new WorkflowDeliveries(
@@ -198,7 +207,11 @@ export class CallSession {
     try {
       connection = await this.deps.models.open(model, {
         onEvent: (event) => {
-          if (!this.isClosed()) this.conversation?.handleModelEvent(event);
+          if (this.isClosed()) return;
+          const metrics = this.deps.metrics;
+          if (metrics && isAudioDelta(event)) {
+            metrics.timeFrame('model_to_twilio', () => this.conversation?.handleModelEvent(event));
+          } else this.conversation?.handleModelEvent(event);
         },
         onClosed: (reason, code, closeReason) => this.handleModelClosed(reason, code, closeReason),
       });

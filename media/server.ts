@@ -9,8 +9,10 @@ import { WebSocketServer } from 'ws';
 import { timingSafeEqual } from 'node:crypto';
 import { createBoundedServer } from '../lib/server-timeouts.js';
 import { throttledWarning } from '../lib/throttled-warning.js';
+import { isMetricsRequest, writeMetrics } from '../lib/metrics.js';
 import { computeSignature } from '../lib/twilio-signature.js';
 import { CallSession, type CallSessionDependencies } from './call-session.js';
+import { createBridgeMetrics, type BridgeMetrics } from './metrics.js';
 
 export interface MediaServerOptions extends CallSessionDependencies {
   /** A server already listening (so its port is known before configuration); one is made when absent. */
@@ -25,6 +27,7 @@ export interface MediaServerOptions extends CallSessionDependencies {
 export interface MediaServer {
   server: Server;
   sessions: Set<CallSession>;
+  metrics: BridgeMetrics;
   close(): Promise<void>;
 }
 
@@ -45,6 +48,8 @@ export function createMediaServer(options: MediaServerOptions): MediaServer {
   const streamUrl = new URL(options.streamUrl);
   const streamOrigin = `${streamUrl.protocol}//${streamUrl.host}`;
   const sessions = new Set<CallSession>();
+  const metrics = options.metrics ?? createBridgeMetrics();
+  const sessionDependencies = { ...options, metrics };
   let allSessionsClosed: (() => void) | undefined;
   const sockets = new WebSocketServer({
     noServer: true,
@@ -59,6 +64,10 @@ export function createMediaServer(options: MediaServerOptions): MediaServer {
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     if (request.url === '/health/live') {
       response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      return;
+    }
+    if (isMetricsRequest(request)) {
+      void writeMetrics(metrics.registry, response);
       return;
     }
     response.writeHead(404).end();
@@ -80,18 +89,18 @@ export function createMediaServer(options: MediaServerOptions): MediaServer {
     }
 
     sockets.handleUpgrade(request, socket, head, (twilio) => {
-      const session = new CallSession(twilio, options);
+      const session = new CallSession(twilio, sessionDependencies);
       sessions.add(session);
+      metrics.activeStreams.inc();
       twilio.on('message', (data, isBinary) => {
         if (isBinary) {
           session.handleBinaryMessage();
           return;
         }
-        session.handleTwilioMessage(
-          Buffer.isBuffer(data)
-            ? data.toString('utf8')
-            : Buffer.concat(data as Buffer[]).toString('utf8'),
-        );
+        const text = Buffer.isBuffer(data)
+          ? data.toString('utf8')
+          : Buffer.concat(data as Buffer[]).toString('utf8');
+        metrics.timeFrame('twilio_to_model', () => session.handleTwilioMessage(text));
       });
       twilio.on('error', (error) =>
         options.logger.warn({ err: error.message }, 'twilio socket error'),
@@ -99,6 +108,7 @@ export function createMediaServer(options: MediaServerOptions): MediaServer {
       twilio.on('close', () => {
         session.handleTwilioClosed();
         sessions.delete(session);
+        metrics.activeStreams.dec();
         if (sessions.size === 0) allSessionsClosed?.();
       });
     });
@@ -107,6 +117,7 @@ export function createMediaServer(options: MediaServerOptions): MediaServer {
   return {
     server,
     sessions,
+    metrics,
     // Settles once the server is closed and every session has seen its socket close (and ended).
     close: async () => {
       const sessionsClosed = new Promise<void>((resolve) => {

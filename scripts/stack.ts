@@ -39,6 +39,10 @@ import {
 } from '../simulators/realtime/index.js';
 import { startTenantBackend, type TenantBackend } from '../simulators/tenant-backend.js';
 import { ensureSimulatorCertificate } from '../simulators/tls.js';
+import { createBridgeMetrics } from '../media/metrics.js';
+import { createApiMetrics } from '../api/metrics.js';
+import { createWorkerMetrics } from '../activities/metrics.js';
+import { createWorkerMetricsServer } from '../workers/metrics-server.js';
 import { createCallWorker } from '../workers/worker.js';
 import { startDevServer, type DevServer } from './temporal-server.js';
 
@@ -86,11 +90,15 @@ export interface Stack {
   /** Where the api and the bridge listen (the public URLs may differ, as behind a proxy). */
   apiUrl: string;
   mediaUrl: string;
+  /** Each part's /metrics (the worker's on a small server of its own). */
+  metricsUrls: { api: string; bridge: string; worker: string };
   temporal: { address: string; uiUrl: string; source: string; server?: DevServer };
   phone: PhoneSimulator;
   model: RealtimeSimulator;
   tenantBackend: TenantBackend;
   tenant: SeededTenant;
+  /** The tenant's tool webhook signing secret (tests check it never leaks). */
+  toolSecret: string;
   media: MediaServer;
   /** The in-process bridge's registry row and session recorder. */
   bridge: BridgeInstance;
@@ -114,11 +122,18 @@ export async function freePort(): Promise<number> {
   });
 }
 
-let temporalLoggingInstalled = false;
-function installTemporalLoggingOnce(logger: Logger): void {
-  if (temporalLoggingInstalled) return;
-  temporalLoggingInstalled = true;
-  installTemporalLogging(logger, 'WARN');
+/**
+ * Temporal's runtime is installed once per process: the first stack's logger gets the SDK's
+ * lines, and every stack's worker /metrics merges the one SDK exporter.
+ */
+let temporalMetricsAddress: Promise<string> | undefined;
+function installTemporalLoggingOnce(logger: Logger): Promise<string> {
+  temporalMetricsAddress ??= freePort().then((port) => {
+    const address = `127.0.0.1:${port}`;
+    installTemporalLogging(logger, { metricsBindAddress: address });
+    return address;
+  });
+  return temporalMetricsAddress;
 }
 
 export function isPortFree(port: number): Promise<boolean> {
@@ -265,13 +280,21 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     applyServerTimeouts(apiHttp, config.http);
     applyServerTimeouts(mediaHttp, config.http);
     const logger = options.logger ?? createLogger(config.logLevel);
-    installTemporalLoggingOnce(logger);
+    const sdkMetricsAddress = await installTemporalLoggingOnce(logger);
 
     await migrateDatabase(databaseUrl, logger);
     const db = openDatabase({ url: databaseUrl, poolMax: 10, connectTimeoutMs: 5_000 }, logger);
     cleanups.push(() => db.close());
     const keyId = masterKeyId(config.secretsMasterKey);
     const secrets = createSecretBox({ [keyId]: config.secretsMasterKey }, keyId);
+    const workerMetrics = createWorkerMetrics(db);
+    const workerMetricsHttp = createWorkerMetricsServer({
+      registry: workerMetrics.registry,
+      temporalMetricsAddress: sdkMetricsAddress,
+    });
+    await listen(workerMetricsHttp, 0);
+    cleanups.push(() => new Promise((resolve) => workerMetricsHttp.close(resolve)));
+    const workerMetricsPort = (workerMetricsHttp.address() as AddressInfo).port;
 
     const tenant = await seedDemoTenant(db, secrets, {
       tenantName: 'Demo Tenant',
@@ -299,6 +322,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         streamTokenSecret: config.media.streamTokenSecret,
         evaluationModel: config.openai.evaluationModel,
         allowInsecureToolUrls: true,
+        metrics: workerMetrics,
       },
     });
     const running = worker.run();
@@ -312,7 +336,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       config.temporal.taskQueue,
       config.temporal.requestTimeoutMs,
     );
-    apiHttp.on('request', createApp({ config, db, calls, logger }));
+    apiHttp.on('request', createApp({ config, db, calls, logger, metrics: createApiMetrics() }));
 
     const bridge = await startBridgeInstance({
       db,
@@ -331,6 +355,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       streamTokenSecret: config.media.streamTokenSecret,
       logger,
       server: mediaHttp,
+      metrics: createBridgeMetrics(),
       maxMessageBytes: config.media.maxMessageBytes,
       maxBufferedBytes: config.media.maxBufferedBytes,
       startTimeoutMs: config.media.startTimeoutMs,
@@ -343,11 +368,17 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       databaseUrl,
       apiUrl: `http://localhost:${apiPort}`,
       mediaUrl: `ws://localhost:${mediaPort}/media-stream`,
+      metricsUrls: {
+        api: `http://localhost:${apiPort}/metrics`,
+        bridge: `http://localhost:${mediaPort}/metrics`,
+        worker: `http://localhost:${workerMetricsPort}/metrics`,
+      },
       temporal,
       phone,
       model,
       tenantBackend,
       tenant,
+      toolSecret,
       media,
       bridge,
       worker,

@@ -30,6 +30,8 @@ StateSet Voice is running on simulators (no Twilio or OpenAI account needed).
   Temporal UI   ${stack.temporal.uiUrl}
   media bridge  ${stack.mediaUrl}
   health        ${stack.apiUrl}/health/ready
+  metrics       ${stack.metricsUrls.api} (api), ${stack.metricsUrls.bridge} (bridge),
+                ${stack.metricsUrls.worker} (worker)
 
 Demo tenant key (shown once): ${stack.tenant.apiKey}
 

@@ -9,6 +9,7 @@ import { insertCall, type CallRow } from '../../db/calls.js';
 import type { Database, Queryable } from '../../db/database.js';
 import { ConflictError, RateLimitError } from '../../lib/errors.js';
 import { idempotentCallId, newId } from '../../lib/ids.js';
+import type { Logger } from '../../lib/logger.js';
 import { callWorkflowId } from '../../workflows/ids.js';
 import { tenantOf } from '../auth.js';
 import { admitCall } from '../call-admission.js';
@@ -23,6 +24,8 @@ export interface MakeCallDependencies {
   calls: CallGateway;
   temporalUiUrl: string;
   namespace: string;
+  /** Gets one line per accepted call; silent when absent. */
+  logger?: Logger;
 }
 
 /** JSON with object keys sorted at every depth: the same request hashes the same however it is written. */
@@ -140,6 +143,9 @@ export function makeCallHandler(deps: MakeCallDependencies) {
       throw error;
     }
 
+    deps.logger
+      ?.child({ callId, workflowId: call.workflow_id, requestId: request.requestId })
+      .info({ tenantId, direction: 'outbound' }, 'outbound call accepted');
     response.status(202).json(presentCallAccepted(call, deps));
   };
 }

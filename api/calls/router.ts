@@ -139,6 +139,9 @@ export function callsRouter(deps: MakeCallDependencies): Router {
       const body = parseInput(hangUpBody, request.body ?? {});
       const accepted = await deps.calls.requestHangUp(call.id, body.reason ?? 'tenant_request');
       if (!accepted) throw new BusinessRuleError('call_not_live', 'the call has already ended');
+      deps.logger
+        ?.child({ callId: call.id, callSid: call.call_sid, workflowId: call.workflow_id })
+        .info('hang-up requested through the api');
       response.status(202).json({ call_id: call.id, status: 'ending' });
     }),
   );

@@ -15,6 +15,7 @@ import {
   politeHangupTwiml,
   streamEndedUrl,
 } from '../../lib/twiml.js';
+import { callWorkflowId } from '../../workflows/ids.js';
 import type { CallGateway } from '../call-gateway.js';
 import { route } from '../http.js';
 import type { TwilioAuthTokens } from './account-tokens.js';
@@ -98,6 +99,21 @@ const statusQuery = z.object({
     .optional(),
 });
 
+/** Twilio's webhook routes, relative to the api prefix; metrics time them apart from the API. */
+export const TWILIO_WEBHOOK_PATHS = [
+  '/incoming-call',
+  '/call-status',
+  '/amd-status',
+  '/handoff-status',
+  '/stream-ended',
+] as const;
+const [INCOMING_CALL, CALL_STATUS, AMD_STATUS, HANDOFF_STATUS, STREAM_ENDED] = TWILIO_WEBHOOK_PATHS;
+
+/** The logger for one call's webhooks: every line names the call, its Twilio sid and workflow. */
+function callLogger(logger: Logger, callId: string, callSid: string): Logger {
+  return logger.child({ callId, callSid, workflowId: callWorkflowId(callId) });
+}
+
 function sendTwiml(response: Response, twiml: string): void {
   response.status(200).type('text/xml').send(twiml);
 }
@@ -107,7 +123,7 @@ export function twilioRouter(deps: TwilioRouteDependencies): Router {
   const verified = twilioWebhookGuards(deps);
 
   router.post(
-    '/incoming-call',
+    INCOMING_CALL,
     ...verified,
     route(async (request, response) => {
       const form = incomingCallForm.safeParse(formOf(request));
@@ -146,6 +162,11 @@ export function twilioRouter(deps: TwilioRouteDependencies): Router {
           sendTwiml(response, politeHangupTwiml(sorry));
           return;
         }
+        callLogger(deps.logger, routed.callId, CallSid).info(
+          { direction: 'inbound' },
+          'inbound call answered with a media stream',
+        );
+        // The TwiML carries the stream token: it is sent, never logged.
         sendTwiml(
           response,
           connectStreamTwiml({
@@ -168,7 +189,7 @@ export function twilioRouter(deps: TwilioRouteDependencies): Router {
   );
 
   router.post(
-    '/call-status',
+    CALL_STATUS,
     ...verified,
     route(async (request, response) => {
       const form = statusCallbackForm.safeParse(formOf(request));
@@ -195,6 +216,8 @@ export function twilioRouter(deps: TwilioRouteDependencies): Router {
         response.status(204).end();
         return;
       }
+      const log = callLogger(deps.logger, callId, form.data.CallSid);
+      log.info({ status: form.data.CallStatus }, 'call status from twilio');
       const outcome = await deps.calls.signalStatus(callId, {
         callSid: form.data.CallSid,
         status: form.data.CallStatus,
@@ -203,8 +226,7 @@ export function twilioRouter(deps: TwilioRouteDependencies): Router {
         answeredBy: form.data.AnsweredBy,
         timestamp: form.data.Timestamp,
       });
-      if (outcome === 'no_such_call')
-        deps.logger.info({ callId }, 'status callback after the call workflow closed');
+      if (outcome === 'no_such_call') log.info('status callback after the call workflow closed');
       response.status(204).end();
     }),
   );
@@ -212,7 +234,7 @@ export function twilioRouter(deps: TwilioRouteDependencies): Router {
   // The call's stream ended and Twilio, still holding the call, asks what next (<Connect action>).
   // The bridge carrying it died: the call gets a new stream, on whichever bridge is alive.
   router.post(
-    '/stream-ended',
+    STREAM_ENDED,
     ...verified,
     route(async (request, response) => {
       const form = streamEndedForm.safeParse(formOf(request));
@@ -244,7 +266,10 @@ export function twilioRouter(deps: TwilioRouteDependencies): Router {
         sendTwiml(response, politeHangupTwiml(SORRY_UNAVAILABLE));
         return;
       }
-      deps.logger.info({ callId, action: recovery.action }, 'media stream ended mid-call');
+      callLogger(deps.logger, callId, form.data.CallSid).info(
+        { action: recovery.action },
+        'media stream ended mid-call',
+      );
       if (recovery.action === 'reconnect') {
         sendTwiml(
           response,
@@ -266,7 +291,7 @@ export function twilioRouter(deps: TwilioRouteDependencies): Router {
 
   // Asynchronous answering machine detection: the result arrives while the call already runs.
   router.post(
-    '/amd-status',
+    AMD_STATUS,
     ...verified,
     route(async (request, response) => {
       const form = machineDetectionForm.safeParse(formOf(request));
@@ -280,15 +305,18 @@ export function twilioRouter(deps: TwilioRouteDependencies): Router {
         callSid: form.data.CallSid,
         answeredBy: form.data.AnsweredBy,
       });
-      if (outcome === 'no_such_call')
-        deps.logger.info({ callId }, 'machine detection after the call workflow closed');
+      if (outcome === 'no_such_call') {
+        callLogger(deps.logger, callId, form.data.CallSid).info(
+          'machine detection after the call workflow closed',
+        );
+      }
       response.status(204).end();
     }),
   );
 
   // A handoff's <Dial> ended: tell the call workflow, and tell the caller if nobody took the call.
   router.post(
-    '/handoff-status',
+    HANDOFF_STATUS,
     ...verified,
     route(async (request, response) => {
       const form = dialActionForm.safeParse(formOf(request));
@@ -309,6 +337,10 @@ export function twilioRouter(deps: TwilioRouteDependencies): Router {
         sendTwiml(response, hangupTwiml());
         return;
       }
+      callLogger(deps.logger, callId, form.data.CallSid).info(
+        { dialCallStatus: form.data.DialCallStatus },
+        'handoff dial ended',
+      );
       await deps.calls.signalHandoffDial(callId, {
         dialCallStatus: form.data.DialCallStatus,
         dialCallSid: form.data.DialCallSid,

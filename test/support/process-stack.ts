@@ -339,10 +339,15 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
       });
     };
     const addWorker = async () => {
+      // Each worker process has its own /metrics and Temporal SDK exporter ports.
+      const metricsPorts = {
+        METRICS_PORT: String(await freePort()),
+        TEMPORAL_METRICS_PORT: String(await freePort()),
+      };
       const worker = new ProductProcess({
         name: `worker-${workers.length + 1}`,
         entry: 'workers/main.ts',
-        environment,
+        environment: { ...environment, ...metricsPorts },
         ready: polling,
       });
       children.push(worker);
