@@ -43,7 +43,15 @@ export interface CallGateway {
   recoverStream(callId: string, report: { callSid: string }): Promise<StreamRecovery>;
   ping(): Promise<void>;
   signalHandoffDial(callId: string, event: HandoffDialEvent): Promise<'delivered' | 'no_such_call'>;
-  startCallback(input: CallbackWorkflowInput): Promise<{ workflowId: string }>;
+  /**
+   * Starts the task's callback workflow, or joins the run already going. `afterRunEnds`: a run
+   * that is finishing (it has already recorded the task failed) is waited for, and a new run
+   * starts after it: a retry must never join a run that is about to end.
+   */
+  startCallback(
+    input: CallbackWorkflowInput,
+    options?: { afterRunEnds?: boolean },
+  ): Promise<{ workflowId: string }>;
   /** False when the callback workflow has already finished. */
   signalCallback(
     taskId: string,
@@ -163,9 +171,20 @@ export function createCallGateway(
         }
       }),
 
-    startCallback: (input) =>
+    startCallback: (input, options) =>
       withClient(async (c) => {
         const workflowId = callbackWorkflowId(input.taskId);
+        if (options?.afterRunEnds) {
+          // Bounded by the request deadline: a run that never ends is a 503, and the retry can
+          // be asked for again.
+          await c.workflow
+            .getHandle(workflowId)
+            .result()
+            .catch((error: unknown) => {
+              if (isUnavailable(error)) throw error;
+              // Not found, failed or terminated: the run is over either way.
+            });
+        }
         await c.workflow.start('callbackWorkflow', {
           taskQueue,
           workflowId,

@@ -148,12 +148,11 @@ export function createCallbackService(deps: CallbackServiceDependencies) {
         { status: 'scheduled' },
         'only a waiting or failed task can be retried',
       );
-      await deps.calls.startCallback({
-        tenantId,
-        taskId,
-        maxAttempts: task.attempts + 1,
-        dueNow: true,
-      });
+      // A failed task's run records `failed` just before it ends: the retry starts after it.
+      await deps.calls.startCallback(
+        { tenantId, taskId, maxAttempts: task.attempts + 1, dueNow: true },
+        { afterRunEnds: true },
+      );
       return moved;
     },
   };
