@@ -320,7 +320,11 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
       return mediaSessionConfig(ids, resolved, {
         greeting: input.greeting,
         endsAtMs: conversationDeadline(resolved),
-        resume: streamNumber > 1 ? { stream: streamNumber, turns: [...recentTurns] } : undefined,
+        // A stream lost before a word of the call was heard is replaced by one that greets.
+        resume:
+          streamNumber > 1 && recentTurns.length > 0
+            ? { stream: streamNumber, turns: [...recentTurns] }
+            : undefined,
       });
     },
     {

@@ -20,13 +20,15 @@ import type { CallContinuation } from '../../workflows/continuation-types.js';
 import type { callWorkflow } from '../../workflows/call.js';
 import { callWorkflowId } from '../../workflows/ids.js';
 import {
+  attachMediaStreamUpdate,
   callStateQuery,
   mediaStreamEndedSignal,
   mediaStreamLostUpdate,
   requestHangUpUpdate,
+  transcriptTurnSignal,
   twilioStatusSignal,
 } from '../../workflows/messages.js';
-import type { CallWorkflowInput } from '../../workflows/types.js';
+import type { CallWorkflowInput, TwilioStatusEvent } from '../../workflows/types.js';
 import { startTestStack } from '../support/stack.js';
 
 let stack: Stack;
@@ -132,5 +134,69 @@ test("the bridge's lost-socket report in a continued run's first task keeps the 
   // The call waits for Twilio to ask for a replacement; then it hands one out.
   const recovery = await handle.executeUpdate(mediaStreamLostUpdate, { args: [{ callSid }] });
   assert.deepEqual(recovery, { action: 'reconnect', stream: 2 });
+  await endCall(handle, callSid);
+});
+
+test('a replacement for a stream that never carried a word greets the caller; a later one resumes', async () => {
+  const callSid = `CA${randomBytes(16).toString('hex')}`;
+  const callId = `call_${callSid}`;
+  await stack.db.query(
+    `INSERT INTO calls (id, tenant_id, direction, status, from_number, to_number, agent_id, call_sid, workflow_id)
+     VALUES ($1, $2, 'inbound', 'ringing', '+15005550006', $3, $4, $5, $6)`,
+    [
+      callId,
+      stack.tenant.tenantId,
+      stack.tenant.phoneNumber,
+      stack.tenant.agentId,
+      callSid,
+      callWorkflowId(callId),
+    ],
+  );
+  const handle = await client.workflow.signalWithStart<typeof callWorkflow, [TwilioStatusEvent]>(
+    'callWorkflow',
+    {
+      taskQueue: stack.config.temporal.taskQueue,
+      workflowId: callWorkflowId(callId),
+      args: [
+        {
+          callId,
+          tenantId: stack.tenant.tenantId,
+          direction: 'inbound',
+          from: '+15005550006',
+          to: stack.tenant.phoneNumber,
+          agentId: stack.tenant.agentId,
+          callSid,
+        },
+      ],
+      signal: twilioStatusSignal,
+      signalArgs: [{ callSid, status: 'in-progress' }],
+    },
+  );
+  // The first stream's bridge died before the stream attached: the caller has heard nothing.
+  assert.deepEqual(await handle.executeUpdate(mediaStreamLostUpdate, { args: [{ callSid }] }), {
+    action: 'reconnect',
+    stream: 2,
+  });
+  const second = await handle.executeUpdate(attachMediaStreamUpdate, {
+    args: [{ streamSid: 'MZ2', callSid, stream: 2 }],
+  });
+  assert.equal(second.greeting, 'Hello! This is the StateSet demo agent. Please go ahead.');
+  assert.equal(second.resume, undefined);
+
+  await handle.signal(transcriptTurnSignal, {
+    role: 'agent',
+    text: 'Hello! This is the StateSet demo agent. Please go ahead.',
+    interrupted: false,
+    startedAt: new Date().toISOString(),
+  });
+  assert.deepEqual(await handle.executeUpdate(mediaStreamLostUpdate, { args: [{ callSid }] }), {
+    action: 'reconnect',
+    stream: 3,
+  });
+  const third = await handle.executeUpdate(attachMediaStreamUpdate, {
+    args: [{ streamSid: 'MZ3', callSid, stream: 3 }],
+  });
+  assert.equal(third.greeting, undefined);
+  assert.equal(third.resume?.turns.length, 1);
   await endCall(handle, callSid);
 });
