@@ -293,6 +293,10 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
       if (!conversationGoesOn()) return { action: 'hold' };
       if (streamRecoveries >= MAX_STREAM_RECOVERIES) {
         hangUpReason = 'media_lost';
+        // The stream is gone all the same: on the record, and owed nothing more by its bridge.
+        if (!awaitingStream && recordsTimeline) timeline.noteMediaLost(streamNumber, streamSid);
+        streamSid = undefined;
+        retiredStream = streamNumber;
         return { action: 'hold' };
       }
       streamRecoveries += 1;

@@ -1,8 +1,9 @@
 /**
- * Bridge failover must not depend on when a message reaches a run: a lost stream reported in the
- * very first workflow task of a continued run (the bridge died while the call continued-as-new)
- * is handled as in any later task. Handlers run as soon as they are registered, with the messages
- * buffered for that task, so whether the call fails over must be known before then.
+ * Bridge failover in the call workflow, message by message (no bridge, no phone): a lost stream
+ * reported in the very first workflow task of a continued run (the bridge died while the call
+ * continued-as-new) is handled as in any later task, since handlers run as soon as they are
+ * registered; a replacement for a stream that carried no word greets; a stream lost past the
+ * last replacement is on the record and holds nothing up.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -199,4 +200,41 @@ test('a replacement for a stream that never carried a word greets the caller; a 
   assert.equal(third.greeting, undefined);
   assert.equal(third.resume?.turns.length, 1);
   await endCall(handle, callSid);
+});
+
+test('a stream lost past the last replacement is recorded lost, and the call ends without waiting on it', async () => {
+  const { callSid, input } = await continuedCall();
+  const handle = await client.workflow.start<typeof callWorkflow>('callWorkflow', {
+    taskQueue: stack.config.temporal.taskQueue,
+    workflowId: callWorkflowId(input.callId),
+    args: [input],
+  });
+  // Stream 1 (MZ1) is live; three replacements connect and are lost in turn.
+  for (const stream of [2, 3, 4]) {
+    assert.deepEqual(await handle.executeUpdate(mediaStreamLostUpdate, { args: [{ callSid }] }), {
+      action: 'reconnect',
+      stream,
+    });
+    await handle.executeUpdate(attachMediaStreamUpdate, {
+      args: [{ streamSid: `MZ${stream}`, callSid, stream }],
+    });
+  }
+  const lostAt = Date.now();
+  assert.deepEqual(await handle.executeUpdate(mediaStreamLostUpdate, { args: [{ callSid }] }), {
+    action: 'hold',
+  });
+  const result = await handle.result();
+  assert.equal(result.endReason, 'media_lost');
+  assert.equal(result.outcome, 'failed');
+  // The last stream's bridge is gone: nothing is owed by it, so the record closes at once.
+  assert.ok(Date.now() - lostAt < 8_000, `closed ${Date.now() - lostAt} ms after the loss`);
+  const lost = await stack.db.query<{ stream: number }>(
+    `SELECT (detail->>'stream')::int AS stream FROM call_events
+     WHERE call_id = $1 AND type = 'media_lost' ORDER BY stream`,
+    [input.callId],
+  );
+  assert.deepEqual(
+    lost.rows.map((row) => row.stream),
+    [1, 2, 3, 4],
+  );
 });
