@@ -238,3 +238,20 @@ test('a stream lost past the last replacement is recorded lost, and the call end
     [1, 2, 3, 4],
   );
 });
+
+test("a stream-ended report in a new call's first task waits for the failover decision", async () => {
+  const { callSid, input } = await continuedCall();
+  const fresh: CallWorkflowInput = { ...input, continuation: undefined };
+  const start = new WithStartWorkflowOperation<typeof callWorkflow>('callWorkflow', {
+    taskQueue: stack.config.temporal.taskQueue,
+    workflowId: callWorkflowId(fresh.callId),
+    args: [fresh],
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+  });
+  const recovery = await client.workflow.executeUpdateWithStart(mediaStreamLostUpdate, {
+    args: [{ callSid }],
+    startWorkflowOperation: start,
+  });
+  assert.deepEqual(recovery, { action: 'reconnect', stream: 2 });
+  await endCall(await start.workflowHandle(), callSid);
+});
