@@ -158,8 +158,13 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
   let streamRecoveries = carried?.streams?.recoveries ?? 0;
   let awaitingStream = false;
   const recentTurns: RecentTurn[] = [...(carried?.streams?.recentTurns ?? [])];
-  // Decided below with patched(), before anything is awaited, so before any handler runs.
-  let failsOver = false;
+  // Whether a lost stream is replaced: a continued run knows it from the start; a first run
+  // decides it below with patched(). Handlers run as soon as they are registered, with the
+  // messages buffered for the first task (a continued run's may hold a lost stream), so those
+  // that depend on it wait for it rather than read an undecided value.
+  let failsOver: boolean | undefined = carried
+    ? carried.patches.streamFailover === true
+    : undefined;
 
   const ids = { callId: input.callId, tenantId: input.tenantId };
   // Calls started before the timeline recorded ringing, the answer and the media stream replay
@@ -265,7 +270,8 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
     });
   });
 
-  setHandler(mediaStreamEndedSignal, ({ streamSid: ended, reason }) => {
+  setHandler(mediaStreamEndedSignal, async ({ streamSid: ended, reason }) => {
+    if (failsOver === undefined) await condition(() => failsOver !== undefined);
     if (ended !== streamSid) return;
     // The socket went without Twilio's `stop` while the call goes on: Twilio asks for a new one.
     if (failsOver && reason !== STREAM_STOPPED && conversationGoesOn()) {
@@ -278,7 +284,8 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
 
   setHandler(
     mediaStreamLostUpdate,
-    (): StreamRecovery => {
+    async (): Promise<StreamRecovery> => {
+      if (failsOver === undefined) await condition(() => failsOver !== undefined);
       if (isEnded()) return { action: 'hang-up' };
       // Calls started before failover end with their stream, as they always did.
       if (!failsOver) return { action: mediaEnded || hangUpReason ? 'hold' : 'hang-up' };
@@ -286,6 +293,10 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
       if (!conversationGoesOn()) return { action: 'hold' };
       if (streamRecoveries >= MAX_STREAM_RECOVERIES) {
         hangUpReason = 'media_lost';
+        // The stream is gone all the same: on the record, and owed nothing more by its bridge.
+        if (!awaitingStream && recordsTimeline) timeline.noteMediaLost(streamNumber, streamSid);
+        streamSid = undefined;
+        retiredStream = streamNumber;
         return { action: 'hold' };
       }
       streamRecoveries += 1;
@@ -313,7 +324,11 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
       return mediaSessionConfig(ids, resolved, {
         greeting: input.greeting,
         endsAtMs: conversationDeadline(resolved),
-        resume: streamNumber > 1 ? { stream: streamNumber, turns: [...recentTurns] } : undefined,
+        // A stream lost before a word of the call was heard is replaced by one that greets.
+        resume:
+          streamNumber > 1 && recentTurns.length > 0
+            ? { stream: streamNumber, turns: [...recentTurns] }
+            : undefined,
       });
     },
     {
@@ -367,7 +382,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
   // Likewise calls started before turns were saved in batches, with continue-as-new (C13).
   const savesInBatches = carried !== undefined || patched('long-calls');
   // And calls started before a lost stream could be replaced (bridge failover).
-  failsOver = carried ? carried.patches.streamFailover === true : patched('stream-failover');
+  failsOver ??= patched('stream-failover');
 
   // Routing: which agent version answers, and why. A continued run (C13) has its version and
   // resumes straight in the conversation: no second routing, dialing or started event.

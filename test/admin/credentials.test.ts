@@ -172,10 +172,8 @@ test('inbound signatures are checked with the token of the account Twilio names'
     "a subaccount cannot reach another tenant's number",
   );
 
-  const platform = await postIncomingCall(
-    harness.config.twilio.authToken,
-    form('+15005550402', harness.config.twilio.accountSid),
-  );
+  const platformForm = form('+15005550402', harness.config.twilio.accountSid);
+  const platform = await postIncomingCall(harness.config.twilio.authToken, platformForm);
   assert.match(
     platform.text,
     /<Connect action="[^"]+\/stream-ended\?call_id=call_[^"]+" method="POST"><Stream/,
@@ -205,4 +203,16 @@ test('inbound signatures are checked with the token of the account Twilio names'
     [tenantId, other.tenant.id, other.tenant.id],
     'only the three verified, routed calls were recorded',
   );
+
+  // A subaccount's stream-ended report on another tenant's call is hung up at once: it never
+  // reaches the call, so no replacement stream (and no stream token) is handed out for it.
+  const otherCallId = /stream-ended\?call_id=(call_[A-Za-z0-9_-]+)/.exec(platform.text)?.[1];
+  assert.ok(otherCallId);
+  const hijack = await postIncomingCall(
+    subaccountToken,
+    { ...platformForm, AccountSid: subaccount },
+    `/api/v1/stream-ended?call_id=${otherCallId}`,
+  );
+  assert.equal(hijack.status, 200);
+  assert.equal(hijack.text, '<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>');
 });
