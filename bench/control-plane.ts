@@ -25,7 +25,7 @@ import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import type { Client } from '@temporalio/client';
 import { DEMO_NUMBER } from '../scripts/stack.js';
-import { fetchAllRuns, type HistoryEvent } from '../scripts/workflow-runs.js';
+import { fetchAllRuns, type HistoryEvent, type WorkflowRun } from '../scripts/workflow-runs.js';
 import type { PartyBehaviour } from '../simulators/phone/index.js';
 import { startProcessStack, type ProcessStack } from '../test/support/process-stack.js';
 import { callWorkflowId, inboundCallId } from '../workflows/ids.js';
@@ -191,11 +191,11 @@ async function placeInbound(rate: number, into: CallRecord[]): Promise<void> {
       party: { answer: 'answer', maxCallMs: CALL_LENGTH_MS },
     });
     record.answerMs = performance.now() - startedAt;
-    record.callId = inboundCallId(call.sid);
     const webhook = call.webhooks[0];
     if (webhook?.httpStatus !== 200) record.error = `webhook ${webhook?.httpStatus ?? 'none'}`;
     else if (!/<Stream/.test(call.twimlDocuments[0]?.document ?? ''))
-      record.error = 'webhook refused the call';
+      record.error = `webhook refused the call: ${refusal(call.twimlDocuments[0]?.document)}`;
+    else record.callId = inboundCallId(call.sid);
   } catch (error) {
     record.error = `webhook ${String(error)}`;
   }
@@ -231,11 +231,17 @@ async function readHistories(
       const callId = ids[next] as string;
       next += 1;
       const workflowId = callWorkflowId(callId);
-      let runs = await fetchAllRuns(temporal, workflowId);
-      // A call's workflow ends after its evaluation: wait for it, within reason.
-      while (!isClosed(runs.at(-1)?.events ?? []) && Date.now() < deadline) {
-        await sleep(POLL_MS * 5);
+      let runs: WorkflowRun[];
+      try {
         runs = await fetchAllRuns(temporal, workflowId);
+        // A call's workflow ends after its evaluation: wait for it, within reason.
+        while (!isClosed(runs.at(-1)?.events ?? []) && Date.now() < deadline) {
+          await sleep(POLL_MS * 5);
+          runs = await fetchAllRuns(temporal, workflowId);
+        }
+      } catch (error) {
+        process.stderr.write(`no history for ${workflowId}: ${String(error)}\n`);
+        continue;
       }
       const first = runs[0]?.events ?? [];
       histories.set(callId, {
@@ -253,6 +259,11 @@ async function readHistories(
   };
   await Promise.all(Array.from({ length: HISTORY_READERS }, reader));
   return histories;
+}
+
+/** What a refusing TwiML document says, shortened. */
+function refusal(document: string | undefined): string {
+  return /<Say[^>]*>([^<]{0,40})/.exec(document ?? '')?.[1] ?? 'no stream';
 }
 
 function isClosed(events: HistoryEvent[]): boolean {
