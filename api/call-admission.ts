@@ -24,8 +24,12 @@ export type CallAdmission =
       retryAfterSec: number;
     };
 
-export async function admitCall(client: Queryable, tenantId: string): Promise<CallAdmission> {
-  const usage = await lockTenantCallUsage(client, tenantId);
+export async function admitCall(
+  client: Queryable,
+  tenantId: string,
+  callId?: string,
+): Promise<CallAdmission> {
+  const usage = await lockTenantCallUsage(client, tenantId, callId);
   if (!usage || usage.status !== 'active') {
     return {
       admitted: false,
@@ -60,7 +64,8 @@ export function reserveCall(
   callId: string,
 ): Promise<CallAdmission> {
   return db.transaction(async (client) => {
-    const admission = await admitCall(client, tenantId);
+    // A slot this call already holds (Twilio delivered its webhook twice) is its own.
+    const admission = await admitCall(client, tenantId, callId);
     if (admission.admitted) await reserveCallSlot(client, tenantId, callId);
     return admission;
   });

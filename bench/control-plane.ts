@@ -21,7 +21,8 @@
  *   npm run bench:control-plane                          2, 5, 10, 20 calls/s, 15 s each
  *   npm run bench:control-plane -- --rates=10 --seconds=30
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import type { Client } from '@temporalio/client';
 import { DEMO_NUMBER } from '../scripts/stack.js';
@@ -119,6 +120,7 @@ try {
     cpu: steps.map(({ rate, cpu }) => ({ rate, cpu })),
     loadAfter: steps.map(({ rate, loadAfter }) => ({ rate, loadAfter })),
   });
+  printProductErrors(stack);
 } catch (error) {
   process.stderr.write(`the bench failed: ${String(error)}\n`);
   exitCode = 1;
@@ -329,23 +331,74 @@ function rowFor(
   };
 }
 
-/** CPU time (user + system, ms) each product process has used so far, from /proc. */
-function processCpuMs(running: ProcessStack): Record<string, number> {
-  const ticksPerSecond = 100;
-  const used: Record<string, number> = {};
-  for (const child of running.processes()) {
-    if (!child.pid) continue;
-    try {
-      const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]?.split(' ');
-      const ticks = Number(fields?.[11]) + Number(fields?.[12]);
-      used[child.name] = (ticks / ticksPerSecond) * 1_000;
-    } catch {
-      // Not Linux, or the process is gone: no figure for it.
+/** What the product's processes logged at error level, counted by process and message. */
+function printProductErrors(running: ProcessStack): void {
+  const counts = new Map<string, number>();
+  for (const child of running.processes())
+    for (const { record } of child.lines) {
+      if (typeof record.level !== 'number' || record.level < 50) continue;
+      const err = record.err as { message?: unknown } | string | undefined;
+      const detail = typeof err === 'object' ? String(err.message) : err;
+      const what = `${child.name}: ${String(record.msg)}${detail ? ` (${detail.slice(0, 100)})` : ''}`;
+      counts.set(what, (counts.get(what) ?? 0) + 1);
     }
-  }
+  if (counts.size === 0) return;
+  say('Errors the product logged:');
+  for (const [what, count] of [...counts].sort((a, b) => b[1] - a[1]).slice(0, 10))
+    say(`  ${count}× ${what}`);
+}
+
+/**
+ * CPU time (user + system, ms) each process has used so far, from /proc: the product's
+ * children, the Temporal dev server, PostgreSQL (its postmaster and every backend) and this one.
+ */
+function processCpuMs(running: ProcessStack): Record<string, number> {
+  const used: Record<string, number> = {};
+  for (const child of running.processes()) if (child.pid) used[child.name] = cpuMsOf([child.pid]);
+  if (running.temporal.pid) used.temporal = cpuMsOf([running.temporal.pid]);
+  const postmaster = Number(
+    readFileOr(join(running.dataDirectory, 'postgres', 'postmaster.pid')).split('\n')[0],
+  );
+  if (postmaster) used.postgres = cpuMsOf([postmaster, ...childrenOf(postmaster)]);
   const self = process.cpuUsage();
   used['bench (simulators)'] = (self.user + self.system) / 1_000;
   return used;
+}
+
+/** Clock ticks are 100 a second on Linux; a process gone (or not Linux) counts nothing. */
+function cpuMsOf(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    const fields = readFileOr(`/proc/${pid}/stat`).split(') ')[1]?.split(' ') ?? [];
+    ticks += (Number(fields[11]) || 0) + (Number(fields[12]) || 0);
+  }
+  return ticks * 10;
+}
+
+function childrenOf(parent: number): number[] {
+  const found: number[] = [];
+  for (const name of readdirOr('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const ppid = Number(readFileOr(`/proc/${name}/stat`).split(') ')[1]?.split(' ')[1]);
+    if (ppid === parent) found.push(Number(name));
+  }
+  return found;
+}
+
+function readFileOr(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function readdirOr(path: string): string[] {
+  try {
+    return readdirSync(path);
+  } catch {
+    return [];
+  }
 }
 
 function argument(name: string, fallback: string): string {

@@ -23,9 +23,11 @@ export interface TenantCallUsage {
   window_frees_in_sec: number | null;
 }
 
+/** `callId`: a call whose own reserved slot is not counted (a retried webhook of that call). */
 export async function lockTenantCallUsage(
   db: Queryable,
   tenantId: string,
+  callId?: string,
 ): Promise<TenantCallUsage | undefined> {
   await db.query(`SELECT pg_advisory_xact_lock(hashtextextended('tenant-calls:' || $1, 0))`, [
     tenantId,
@@ -33,7 +35,7 @@ export async function lockTenantCallUsage(
   const result = await db.query<TenantCallUsage>(
     `WITH reserved AS (
        SELECT r.created_at FROM call_admission_reservations r
-       WHERE r.tenant_id = $1 AND r.expires_at > clock_timestamp()
+       WHERE r.tenant_id = $1 AND r.expires_at > clock_timestamp() AND r.call_id IS DISTINCT FROM $2
      )
      SELECT t.status, t.max_concurrent_calls, t.calls_per_minute,
        (SELECT count(*)::int FROM calls c WHERE c.tenant_id = t.id AND c.ended_at IS NULL)
@@ -48,7 +50,7 @@ export async function lockTenantCallUsage(
                   SELECT created_at FROM reserved
                   WHERE created_at > clock_timestamp() - interval '1 minute') started) w
      WHERE t.id = $1`,
-    [tenantId],
+    [tenantId, callId ?? null],
   );
   return result.rows[0];
 }
