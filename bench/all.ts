@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: the media bridge's data plane (bench/run.ts), then the
  * control plane (bench/control-plane.ts), each in a process of its own and
- * given every argument (each reads only its own). `--scenario=data-plane` or
+ * given every argument (each reads its own; `--seconds` both). `--scenario=data-plane` or
  * `--scenario=control-plane` runs one.
  */
 import { spawn } from 'node:child_process';
