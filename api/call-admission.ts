@@ -1,10 +1,16 @@
 /**
  * Whether a tenant may start one more call now: its concurrent-call and
- * calls-per-minute limits, checked inside the transaction that records the
- * call. make-call answers a refusal with 429; inbound routing with polite TwiML.
+ * calls-per-minute limits. make-call answers a refusal with 429; inbound
+ * routing with polite TwiML.
+ *
+ * The API reserves the slot in a short transaction of its own (reserveCall),
+ * then records the call and starts its workflow in another that takes the
+ * reservation back: the tenant's lock is never held across a Temporal round
+ * trip, so one tenant's calls start in parallel and never queue for the
+ * database pool behind that lock.
  */
-import { lockTenantCallUsage } from '../db/call-admission.js';
-import type { Queryable } from '../db/database.js';
+import { lockTenantCallUsage, releaseCallSlot, reserveCallSlot } from '../db/call-admission.js';
+import type { Database, Queryable } from '../db/database.js';
 
 /** Nobody knows when a live call will end; this is how soon asking again is reasonable. */
 export const CONCURRENT_RETRY_AFTER_SEC = 10;
@@ -18,8 +24,12 @@ export type CallAdmission =
       retryAfterSec: number;
     };
 
-export async function admitCall(client: Queryable, tenantId: string): Promise<CallAdmission> {
-  const usage = await lockTenantCallUsage(client, tenantId);
+export async function admitCall(
+  client: Queryable,
+  tenantId: string,
+  callId?: string,
+): Promise<CallAdmission> {
+  const usage = await lockTenantCallUsage(client, tenantId, callId);
   if (!usage || usage.status !== 'active') {
     return {
       admitted: false,
@@ -45,4 +55,27 @@ export async function admitCall(client: Queryable, tenantId: string): Promise<Ca
     };
   }
   return { admitted: true };
+}
+
+/** Admits the call and, if admitted, reserves its slot until its own transaction commits. */
+export function reserveCall(
+  db: Database,
+  tenantId: string,
+  callId: string,
+): Promise<CallAdmission> {
+  return db.transaction(async (client) => {
+    // A slot this call already holds (Twilio delivered its webhook twice) is its own.
+    const admission = await admitCall(client, tenantId, callId);
+    if (admission.admitted) await reserveCallSlot(client, tenantId, callId);
+    return admission;
+  });
+}
+
+/** Inside the call's transaction: the call row now counts, the reservation no longer does. */
+export const takeReservation = (client: Queryable, callId: string) =>
+  releaseCallSlot(client, callId);
+
+/** The call was not recorded (Temporal down, a conflict): its slot is free at once (or expires). */
+export async function abandonReservation(db: Database, callId: string): Promise<void> {
+  await releaseCallSlot(db, callId).catch(() => undefined);
 }

@@ -7,6 +7,7 @@ import {
   WorkflowIdConflictPolicy,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
   type Client,
 } from '@temporalio/client';
 import { DependencyUnavailableError } from '../lib/errors.js';
@@ -87,12 +88,14 @@ export function createCallGateway(
       client = undefined;
       throw new DependencyUnavailableError('temporal', { cause: error });
     }
+    const deadline = Date.now() + requestTimeoutMs;
     try {
-      return await connected.connection.withDeadline(Date.now() + requestTimeoutMs, () =>
-        work(connected),
-      );
+      return await connected.connection.withDeadline(deadline, () => work(connected));
     } catch (error) {
-      if (isUnavailable(error)) throw new DependencyUnavailableError('temporal', { cause: error });
+      // Past the deadline, however the call ended (an update's wait is CANCELLED), Temporal is
+      // too slow to answer: a dependency outage (503), never an internal error.
+      if (isUnavailable(error) || Date.now() >= deadline)
+        throw new DependencyUnavailableError('temporal', { cause: error });
       throw error;
     }
   }
@@ -235,8 +238,9 @@ export function createCallGateway(
   };
 }
 
-/** gRPC UNAVAILABLE / DEADLINE_EXCEEDED, or a connection that never came up. */
+/** gRPC UNAVAILABLE / DEADLINE_EXCEEDED, an update's wait cut short, or no connection at all. */
 function isUnavailable(error: unknown): boolean {
+  if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
   const code =
     (error as { code?: unknown; cause?: { code?: unknown } }).code ??
     (error as { cause?: { code?: unknown } }).cause?.code;

@@ -1,5 +1,6 @@
 /** The benchmark's printed report: one row per concurrency, then what it means. */
 import type { PeerMessage } from './messages.js';
+import type { Samples } from './stats.js';
 
 export interface RunRow {
   calls: number;
@@ -86,4 +87,110 @@ export function printReport(
       `${row.calls}: ${row.result.callerToModel.samples}/${row.result.modelToCaller.samples}/${row.result.bargeIns}`,
   );
   say(`Samples (caller->model / model->caller / barge-ins): ${samples.join(', ')}.`);
+}
+
+/** One rate of the control-plane bench (bench/control-plane.ts); latencies in ms. */
+export interface ControlPlaneRow {
+  rate: number;
+  outbound: number;
+  inbound: number;
+  makeCall: Samples;
+  webhook: Samples;
+  /** make-call sent to the phone simulator's calls.create. */
+  toCreate: Samples;
+  /** Request sent (make-call or webhook) to Temporal's WorkflowExecutionStarted. */
+  toWorkflowStart: Samples;
+  /** WorkflowExecutionStarted to the worker's first WorkflowTaskStarted. */
+  workerPickup: Samples;
+  /** WorkflowExecutionStarted to the first WorkflowTaskCompleted. */
+  firstTask: Samples;
+  /** The tenant's hang-up (POST /calls/:id/hangup, a Temporal update) round trip. */
+  hangUp: Samples;
+  /** History events per call, every run, closed calls only. */
+  events: Samples;
+  errors: string[];
+  notClosed: number;
+}
+
+/** The aims of issue 7: p99 under 50 ms at 10 new calls a second. */
+const CONTROL_PLANE_P99_AIM_MS = 50;
+const CONTROL_PLANE_AIM_RATE = 10;
+
+export function printControlPlaneReport(
+  rows: ControlPlaneRow[],
+  meta: {
+    stepSeconds: number;
+    callLengthMs: number;
+    cores: number;
+    cpu: Array<{ rate: number; cpu: Record<string, number> }>;
+    loadAfter: Array<{ rate: number; loadAfter: number[] }>;
+  },
+): void {
+  const say = (line = '') => process.stdout.write(`${line}\n`);
+  const pair = (samples: Samples) => {
+    const [p50, p99] = samples.percentiles(50, 99);
+    return `${ms(p50 ?? Number.NaN)} ${ms(p99 ?? Number.NaN)}`;
+  };
+  say();
+  say('Control-plane benchmark: api, media bridge and worker as separate processes, one Temporal');
+  say('dev server (SQLite in a file), embedded PostgreSQL; simulators in the bench process.');
+  say(
+    `Each rate: ${meta.stepSeconds} s of new calls, alternating outbound (make-call, hung up by the ` +
+      `tenant's API after ${meta.callLengthMs / 1_000} s)`,
+  );
+  say(
+    `and inbound (the signed incoming-call webhook; the caller hangs up ${meta.callLengthMs / 1_000} s ` +
+      `after the answer). Machine: ${meta.cores} cores, shared.`,
+  );
+  say('Latencies in ms, p50 and p99.');
+  say();
+  say(
+    '  calls/s | out  in | make-call p50   p99 | webhook p50   p99 | ->create p50   p99 |' +
+      ' ->wf start p50   p99 | pickup p50   p99 | 1st task p50   p99 | hang-up p50   p99 |' +
+      ' events p50 max | errors',
+  );
+  for (const row of rows) {
+    const [eventsP50, eventsMax] = row.events.percentiles(50, 100);
+    const errors = [...row.errors, ...(row.notClosed ? [`${row.notClosed} not closed`] : [])];
+    say(
+      `  ${column(row.rate, 7)} | ${column(row.outbound, 3)} ${column(row.inbound, 3)} |` +
+        `      ${pair(row.makeCall)} |    ${pair(row.webhook)} |     ${pair(row.toCreate)} |` +
+        `       ${pair(row.toWorkflowStart)} |   ${pair(row.workerPickup)} |     ${pair(row.firstTask)} |` +
+        `    ${pair(row.hangUp)} | ${column(eventsP50 ?? '-', 10)} ${column(eventsMax ?? '-', 3)} |` +
+        ` ${errors.length ? errors.join(', ') : 'none'}`,
+    );
+  }
+  say();
+  say(
+    '->create: make-call sent to Twilio (the simulator) receiving calls.create; ->wf start: request ' +
+      'sent to',
+  );
+  say(
+    "Temporal's WorkflowExecutionStarted; pickup / 1st task: from that event to the worker's first " +
+      'task started /',
+  );
+  say(
+    'completed; hang-up: POST /api/v1/calls/:id/hangup, an update on the workflow; events: ' +
+      'history events per call.',
+  );
+  for (const { rate, cpu } of meta.cpu) {
+    const load = meta.loadAfter.find((entry) => entry.rate === rate)?.loadAfter ?? [];
+    const shares = Object.entries(cpu)
+      .map(([name, percent]) => `${name} ${Math.round(percent)}%`)
+      .join(', ');
+    say(
+      `CPU at ${rate}/s (of one core): ${shares}; load average after ${load.map((value) => value.toFixed(2)).join(' ')}.`,
+    );
+  }
+  const atAim = rows.find((row) => row.rate === CONTROL_PLANE_AIM_RATE);
+  if (atAim) {
+    const makeCallP99 = atAim.makeCall.percentiles(99)[0] ?? Number.NaN;
+    const webhookP99 = atAim.webhook.percentiles(99)[0] ?? Number.NaN;
+    const verdict = (value: number) =>
+      value < CONTROL_PLANE_P99_AIM_MS ? 'met' : `missed (${value.toFixed(1)} ms)`;
+    say(
+      `Aim at ${CONTROL_PLANE_AIM_RATE} calls/s, p99 under ${CONTROL_PLANE_P99_AIM_MS} ms: ` +
+        `make-call ${verdict(makeCallP99)}, incoming-call webhook ${verdict(webhookP99)}.`,
+    );
+  }
 }

@@ -1,7 +1,8 @@
 /**
- * POST /api/v1/make-call: validate, record the call, start its workflow, all
- * or nothing. An Idempotency-Key replays the same call for the same body and
- * is refused (409) for another body.
+ * POST /api/v1/make-call: validate, admit (a slot reserved under the tenant's
+ * lock), then record the call and start its workflow, all or nothing. An
+ * Idempotency-Key replays the same call for the same body and is refused (409)
+ * for another body.
  */
 import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
@@ -12,7 +13,7 @@ import { idempotentCallId, newId } from '../../lib/ids.js';
 import type { Logger } from '../../lib/logger.js';
 import { callWorkflowId } from '../../workflows/ids.js';
 import { tenantOf } from '../auth.js';
-import { admitCall } from '../call-admission.js';
+import { abandonReservation, reserveCall, takeReservation } from '../call-admission.js';
 import type { CallGateway } from '../call-gateway.js';
 import { parseInput } from '../http.js';
 import { idempotencyKeyHeader, makeCallBody, type MakeCallBody } from './schemas.js';
@@ -90,13 +91,14 @@ export function makeCallHandler(deps: MakeCallDependencies) {
     const callId = idempotencyKey
       ? idempotentCallId(tenantId, idempotencyKey, requestHash)
       : newId('call');
+    // Counted under a per-tenant lock, so concurrent requests never both take the last slot; the
+    // lock is released before the workflow starts, the reserved slot counting until then.
+    const admission = await reserveCall(deps.db, tenantId, callId);
+    if (!admission.admitted) throw new RateLimitError(admission.message, admission.retryAfterSec);
     let call: CallRow;
     try {
       call = await deps.db.transaction(async (client) => {
-        // Counted under a per-tenant lock, so concurrent requests never both take the last slot.
-        const admission = await admitCall(client, tenantId);
-        if (!admission.admitted)
-          throw new RateLimitError(admission.message, admission.retryAfterSec);
+        await takeReservation(client, callId);
         const inserted = await insertCall(client, {
           id: callId,
           tenantId,
@@ -129,6 +131,7 @@ export function makeCallHandler(deps: MakeCallDependencies) {
         return inserted;
       });
     } catch (error) {
+      await abandonReservation(deps.db, callId);
       // A concurrent request with the same key won the race: answer with its call.
       if (
         idempotencyKey &&

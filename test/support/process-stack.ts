@@ -65,6 +65,8 @@ export interface StackTemporal {
   /** The dev server's SQLite file: history survives a kill. */
   dbFile: string;
   readonly isRunning: boolean;
+  /** The dev server's process id (a benchmark reads its CPU time). */
+  readonly pid: number | undefined;
   /** Kills the dev server (SIGKILL by default) and waits until it is gone. */
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** Starts it again on the same port and file. */
@@ -388,6 +390,9 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
         dbFile: temporalDbFile,
         get isRunning() {
           return temporalRunning();
+        },
+        get pid() {
+          return devServer?.process?.pid;
         },
         kill: async (signal = 'SIGKILL') => {
           const server = devServer?.process;

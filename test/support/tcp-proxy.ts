@@ -2,7 +2,8 @@
  * A loopback TCP proxy that a test can cut: every open connection is
  * destroyed and new ones are dropped on arrival, as when a database server
  * goes away, until it is restored. Lets one process lose PostgreSQL while the
- * shared server keeps running for everyone else.
+ * shared server keeps running for everyone else. With `delayMs`, every chunk
+ * is held that long each way: a slow network to the server.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
@@ -13,7 +14,10 @@ export interface TcpProxy {
   close(): Promise<void>;
 }
 
-export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
+export async function startTcpProxy(
+  target: { host: string; port: number },
+  options: { delayMs?: number } = {},
+): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   let isCut = false;
 
@@ -30,8 +34,16 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     }
     const upstream = connect(target.port, target.host);
     track(upstream);
-    client.pipe(upstream);
-    upstream.pipe(client);
+    if (options.delayMs) {
+      // Timers of one delay fire in the order they were set: the byte stream keeps its order.
+      const relay = (from: Socket, to: Socket, delayMs: number) =>
+        from.on('data', (chunk) => setTimeout(() => to.write(chunk), delayMs));
+      relay(client, upstream, options.delayMs);
+      relay(upstream, client, options.delayMs);
+    } else {
+      client.pipe(upstream);
+      upstream.pipe(client);
+    }
     client.once('close', () => upstream.destroy());
     upstream.once('close', () => client.destroy());
   });
