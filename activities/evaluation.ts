@@ -4,7 +4,7 @@
  */
 import type OpenAI from 'openai';
 import { z } from 'zod';
-import { findCallById, listFunctionCalls, listTranscript, upsertEvaluation } from '../db/calls.js';
+import { findCall, listFunctionCalls, listTranscript, upsertEvaluation } from '../db/calls.js';
 import type { Database } from '../db/database.js';
 import { newId } from '../lib/ids.js';
 import { heartbeatWhile } from './heartbeat.js';
@@ -122,7 +122,7 @@ export function createEvaluationActivities(deps: EvaluationDependencies) {
   };
 
   async function evaluate(input: EvaluateCallInput): Promise<EvaluationOutcome> {
-    const call = await findCallById(deps.db, input.callId);
+    const call = await findCall(deps.db, input.tenantId, input.callId);
     if (!call) throw new Error('call not found');
     const turns = await listTranscript(deps.db, input.tenantId, input.callId);
     const functionCalls = await listFunctionCalls(deps.db, input.tenantId, input.callId);
