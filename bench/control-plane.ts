@@ -20,6 +20,7 @@
  *
  *   npm run bench:control-plane                          2, 5, 10, 20 calls/s, 15 s each
  *   npm run bench:control-plane -- --rates=10 --seconds=30
+ *   npm run bench:control-plane -- --temporal-db=memory   # the dev server without its file
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -62,11 +63,14 @@ interface CallRecord {
 }
 
 say('starting the stack: PostgreSQL, a Temporal dev server, api, bridge and worker processes');
+// --temporal-db=memory: the dev server without its SQLite file (as `npm test` runs it).
+const temporalInMemory = argument('temporal-db', 'file') === 'memory';
 const stack = await startProcessStack({
   label: 'bench-control-plane',
   // As in production (and the bridge says it is ready at info).
   logLevel: 'info',
   environment: { API_REQUESTS_PER_MINUTE_PER_ADDRESS: '1000000' },
+  temporalInMemory,
 });
 let exitCode = 0;
 let sequence = 0;
@@ -120,6 +124,7 @@ try {
     cores: cpus().length,
     cpu: steps.map(({ rate, cpu }) => ({ rate, cpu })),
     loadAfter: steps.map(({ rate, loadAfter }) => ({ rate, loadAfter })),
+    temporalDb: temporalInMemory ? 'memory' : 'file',
   });
   printProductErrors(stack);
 } catch (error) {

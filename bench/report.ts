@@ -124,6 +124,8 @@ export function printControlPlaneReport(
     cores: number;
     cpu: Array<{ rate: number; cpu: Record<string, number> }>;
     loadAfter: Array<{ rate: number; loadAfter: number[] }>;
+    /** Where the dev server keeps its database: 'file' (as `npm start`) or 'memory'. */
+    temporalDb: 'file' | 'memory';
   },
 ): void {
   const say = (line = '') => process.stdout.write(`${line}\n`);
@@ -133,7 +135,8 @@ export function printControlPlaneReport(
   };
   say();
   say('Control-plane benchmark: api, media bridge and worker as separate processes, one Temporal');
-  say('dev server (SQLite in a file), embedded PostgreSQL; simulators in the bench process.');
+  const where = meta.temporalDb === 'memory' ? 'SQLite in memory' : 'SQLite in a file';
+  say(`dev server (${where}), embedded PostgreSQL; simulators in the bench process.`);
   say(
     `Each rate: ${meta.stepSeconds} s of new calls, alternating outbound (make-call, hung up by the ` +
       `tenant's API after ${meta.callLengthMs / 1_000} s)`,

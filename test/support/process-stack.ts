@@ -51,6 +51,8 @@ export interface ProcessStackOptions {
   /** More environment for every child (for example DB_CONNECT_TIMEOUT_MS). */
   environment?: Record<string, string>;
   adminApiKey?: string;
+  /** The dev server keeps its database in memory (no restart with histories): for benchmarks. */
+  temporalInMemory?: boolean;
 }
 
 export interface StackPostgres {
@@ -208,7 +210,7 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
       devServer = await startDevServer({
         port: temporalPort,
         headless: true,
-        dbFilename: temporalDbFile,
+        dbFilename: options.temporalInMemory ? undefined : temporalDbFile,
       });
       if (!devServer.process) throw new Error('fault tests need the Temporal CLI (a process)');
       reapOnExit(devServer.process.pid, devServer.process);
