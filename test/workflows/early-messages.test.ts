@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { connectClient } from '../../lib/temporal.js';
@@ -11,7 +10,7 @@ import {
   requestHangUpUpdate,
   twilioStatusSignal,
 } from '../../workflows/messages.js';
-import type { CallWorkflowInput } from '../../workflows/types.js';
+import { recordInboundCall } from '../support/call-rows.js';
 import { startTestStack } from '../support/stack.js';
 
 let stack: Stack;
@@ -25,36 +24,8 @@ after(async () => {
   await stack.stop();
 });
 
-/** An inbound call row, as the incoming-call webhook writes it before starting the workflow. */
-async function recordRingingCall(): Promise<{ callSid: string; callId: string }> {
-  const callSid = `CA${randomBytes(16).toString('hex')}`;
-  const callId = `call_${callSid}`;
-  await stack.db.query(
-    `INSERT INTO calls (id, tenant_id, direction, status, from_number, to_number, agent_id, call_sid, workflow_id)
-     VALUES ($1, $2, 'inbound', 'ringing', '+15005550006', $3, $4, $5, $6)`,
-    [
-      callId,
-      stack.tenant.tenantId,
-      stack.tenant.phoneNumber,
-      stack.tenant.agentId,
-      callSid,
-      callWorkflowId(callId),
-    ],
-  );
-  return { callSid, callId };
-}
-
 test('a signal sent with signalWithStart and an update right after start are both handled (C12)', async () => {
-  const { callSid, callId } = await recordRingingCall();
-  const input: CallWorkflowInput = {
-    callId,
-    tenantId: stack.tenant.tenantId,
-    direction: 'inbound',
-    from: '+15005550006',
-    to: stack.tenant.phoneNumber,
-    agentId: stack.tenant.agentId,
-    callSid,
-  };
+  const { callSid, callId, input } = await recordInboundCall(stack);
 
   const handle = await client.workflow.signalWithStart('callWorkflow', {
     taskQueue: stack.config.temporal.taskQueue,
@@ -86,21 +57,11 @@ test('a signal sent with signalWithStart and an update right after start are bot
 });
 
 test('a status never moves backwards, whatever order Twilio sends it in', async () => {
-  const { callSid, callId } = await recordRingingCall();
+  const { callSid, callId, input } = await recordInboundCall(stack);
   const handle = await client.workflow.start('callWorkflow', {
     taskQueue: stack.config.temporal.taskQueue,
     workflowId: callWorkflowId(callId),
-    args: [
-      {
-        callId,
-        tenantId: stack.tenant.tenantId,
-        direction: 'inbound',
-        from: '+15005550006',
-        to: stack.tenant.phoneNumber,
-        agentId: stack.tenant.agentId,
-        callSid,
-      } satisfies CallWorkflowInput,
-    ],
+    args: [input],
   });
   await handle.signal(twilioStatusSignal, { callSid, status: 'in-progress' });
   await handle.signal(twilioStatusSignal, { callSid, status: 'completed', durationSec: 9 });

@@ -6,7 +6,6 @@
  * last replacement is on the record and holds nothing up.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import {
   WithStartWorkflowOperation,
@@ -30,6 +29,7 @@ import {
   twilioStatusSignal,
 } from '../../workflows/messages.js';
 import type { CallWorkflowInput, TwilioStatusEvent } from '../../workflows/types.js';
+import { recordInboundCall } from '../support/call-rows.js';
 import { startTestStack } from '../support/stack.js';
 
 let stack: Stack;
@@ -45,20 +45,7 @@ after(async () => {
 
 /** A call in its conversation, as its first run hands it to the second (continue-as-new). */
 async function continuedCall(): Promise<{ callSid: string; input: CallWorkflowInput }> {
-  const callSid = `CA${randomBytes(16).toString('hex')}`;
-  const callId = `call_${callSid}`;
-  await stack.db.query(
-    `INSERT INTO calls (id, tenant_id, direction, status, from_number, to_number, agent_id, call_sid, workflow_id)
-     VALUES ($1, $2, 'inbound', 'in-progress', '+15005550006', $3, $4, $5, $6)`,
-    [
-      callId,
-      stack.tenant.tenantId,
-      stack.tenant.phoneNumber,
-      stack.tenant.agentId,
-      callSid,
-      callWorkflowId(callId),
-    ],
-  );
+  const { callSid, input: started } = await recordInboundCall(stack, 'in-progress');
   const version = await createDatabaseActivities(stack.db).resolveAgentVersion({
     tenantId: stack.tenant.tenantId,
     agentId: stack.tenant.agentId,
@@ -80,17 +67,7 @@ async function continuedCall(): Promise<{ callSid: string; input: CallWorkflowIn
     streams: { number: 1, retired: 0, recoveries: 0, recentTurns: [] },
     patches: { tenantEvents: true, callTimeline: true, streamFailover: true },
   };
-  const input: CallWorkflowInput = {
-    callId,
-    tenantId: stack.tenant.tenantId,
-    direction: 'inbound',
-    from: '+15005550006',
-    to: stack.tenant.phoneNumber,
-    agentId: stack.tenant.agentId,
-    callSid,
-    continuation,
-  };
-  return { callSid, input };
+  return { callSid, input: { ...started, continuation } };
 }
 
 async function endCall(handle: WorkflowHandle<typeof callWorkflow>, callSid: string) {
@@ -139,36 +116,13 @@ test("the bridge's lost-socket report in a continued run's first task keeps the 
 });
 
 test('a replacement for a stream that never carried a word greets the caller; a later one resumes', async () => {
-  const callSid = `CA${randomBytes(16).toString('hex')}`;
-  const callId = `call_${callSid}`;
-  await stack.db.query(
-    `INSERT INTO calls (id, tenant_id, direction, status, from_number, to_number, agent_id, call_sid, workflow_id)
-     VALUES ($1, $2, 'inbound', 'ringing', '+15005550006', $3, $4, $5, $6)`,
-    [
-      callId,
-      stack.tenant.tenantId,
-      stack.tenant.phoneNumber,
-      stack.tenant.agentId,
-      callSid,
-      callWorkflowId(callId),
-    ],
-  );
+  const { callSid, callId, input } = await recordInboundCall(stack);
   const handle = await client.workflow.signalWithStart<typeof callWorkflow, [TwilioStatusEvent]>(
     'callWorkflow',
     {
       taskQueue: stack.config.temporal.taskQueue,
       workflowId: callWorkflowId(callId),
-      args: [
-        {
-          callId,
-          tenantId: stack.tenant.tenantId,
-          direction: 'inbound',
-          from: '+15005550006',
-          to: stack.tenant.phoneNumber,
-          agentId: stack.tenant.agentId,
-          callSid,
-        },
-      ],
+      args: [input],
       signal: twilioStatusSignal,
       signalArgs: [{ callSid, status: 'in-progress' }],
     },
