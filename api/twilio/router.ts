@@ -1,5 +1,5 @@
 /** Twilio's webhooks: inbound calls and status callbacks, both signature-checked first. */
-import { Router, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { findCallByCallSid, findCallById } from '../../db/calls.js';
 import type { Database } from '../../db/database.js';
@@ -114,6 +114,16 @@ function callLogger(logger: Logger, callId: string, callSid: string): Logger {
   return logger.child({ callId, callSid, workflowId: callWorkflowId(callId) });
 }
 
+/** A tenant's subaccount may only report on that tenant's calls; the platform's on any. */
+async function reportsOnItsOwnCall(
+  db: Database,
+  request: Request,
+  callId: string,
+): Promise<boolean> {
+  const accountTenantId = request.twilioAccount?.tenantId;
+  return !accountTenantId || (await findCallById(db, callId))?.tenant_id === accountTenantId;
+}
+
 function sendTwiml(response: Response, twiml: string): void {
   response.status(200).type('text/xml').send(twiml);
 }
@@ -206,9 +216,7 @@ export function twilioRouter(deps: TwilioRouteDependencies): Router {
         response.status(204).end();
         return;
       }
-      // A tenant's subaccount may only report on that tenant's calls.
-      const accountTenantId = request.twilioAccount?.tenantId;
-      if (accountTenantId && (await findCallById(deps.db, callId))?.tenant_id !== accountTenantId) {
+      if (!(await reportsOnItsOwnCall(deps.db, request, callId))) {
         deps.logger.warn(
           { callSid: form.data.CallSid },
           "status callback from another tenant's account",
@@ -244,8 +252,7 @@ export function twilioRouter(deps: TwilioRouteDependencies): Router {
         response.status(400).type('text/plain').send('unexpected stream action');
         return;
       }
-      const accountTenantId = request.twilioAccount?.tenantId;
-      if (accountTenantId && (await findCallById(deps.db, callId))?.tenant_id !== accountTenantId) {
+      if (!(await reportsOnItsOwnCall(deps.db, request, callId))) {
         deps.logger.warn(
           { callSid: form.data.CallSid },
           "stream action from another tenant's account",
