@@ -337,6 +337,9 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
         // One stream at a time: a replayed token or a second socket never joins a live call.
         if (streamSid) throw new Error(`stream ${claimed} refused: another stream holds this call`);
         if (mediaEnded) throw new Error(`stream ${claimed} refused: the call's media has ended`);
+        // A replacement handed out before a handoff began never plays a recovery line over it.
+        if (escalation.handoff() !== undefined)
+          throw new Error(`stream ${claimed} refused: the call is being handed over`);
         // A token names its stream: one of a stream the call replaced never opens another.
         if ((stream ?? 1) !== streamNumber || streamNumber <= retiredStream)
           throw new Error(`stream ${claimed} refused: its token is for another stream`);
