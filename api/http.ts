@@ -92,6 +92,22 @@ export function parseInput<Schema extends z.ZodType>(
   );
 }
 
+/** parseInput for one request header: a problem names the header. */
+export function parseHeader<Schema extends z.ZodType>(
+  schema: Schema,
+  name: string,
+  value: unknown,
+): z.output<Schema> {
+  try {
+    return parseInput(schema, value);
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    throw new ValidationError(
+      error.problems.map((problem) => ({ ...problem, field: `header ${name}` })),
+    );
+  }
+}
+
 /** parseInput for a query string: an unknown parameter is named as the failing field. */
 export function parseQuery<Schema extends z.ZodType>(
   schema: Schema,

@@ -95,3 +95,23 @@ test('without an admin key neither the admin API nor its document exists', async
     await harness.stop();
   }
 });
+
+test('a bad header or an unknown query parameter is a 400 naming it, on every kind of route', async () => {
+  const badKey = await postJson(
+    stack,
+    '/api/v1/make-call',
+    { to: DEMO_CALLEE, from: DEMO_NUMBER, agent_key: 'demo-agent' },
+    { 'idempotency-key': 'caf\u00e9' },
+  );
+  assert.equal(badKey.status, 400);
+  assert.deepEqual(
+    badKey.body.error.details.map((d: { field: string }) => d.field),
+    ['header Idempotency-Key'],
+  );
+  const unknown = await getJson(stack, '/api/v1/voice-sessions?colour=blue');
+  assert.equal(unknown.status, 400);
+  assert.deepEqual(
+    unknown.body.error.details.map((d: { field: string }) => d.field),
+    ['colour'],
+  );
+});
