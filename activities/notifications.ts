@@ -7,6 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { findCredential } from '../db/credentials.js';
 import type { Database } from '../db/database.js';
 import * as notifications from '../db/notifications.js';
+import { refuseOutboundUrl } from '../lib/outbound-url.js';
 import type { SecretBox } from '../lib/secret-box.js';
 import { signWebhook, SIGNATURE_HEADER } from '../lib/webhook-signature.js';
 import type { TenantEventName } from '../workflows/notification-types.js';
@@ -92,9 +93,10 @@ export function createNotificationActivities(deps: NotificationDependencies) {
         );
       }
       const url = new URL(endpoint.url);
-      if (url.protocol !== 'https:' && !(deps.allowInsecureUrls && url.protocol === 'http:')) {
+      const refusal = await refuseOutboundUrl(url, { allowInsecure: deps.allowInsecureUrls });
+      if (refusal) {
         throw ApplicationFailure.nonRetryable(
-          'webhook endpoints must use https',
+          `webhook endpoints ${refusal}`,
           NOTIFICATION_UNDELIVERABLE,
         );
       }

@@ -5,6 +5,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { findCredential } from '../db/credentials.js';
 import type { Database } from '../db/database.js';
+import { refuseOutboundUrl } from '../lib/outbound-url.js';
 import type { SecretBox } from '../lib/secret-box.js';
 import { signWebhook, SIGNATURE_HEADER } from '../lib/webhook-signature.js';
 import { heartbeatWhile } from './heartbeat.js';
@@ -106,9 +107,8 @@ export function createToolActivities(deps: ToolDependencies) {
     tool: Extract<ToolDefinition, { type: 'webhook' }>,
   ) {
     const url = new URL(tool.url);
-    if (url.protocol !== 'https:' && !(deps.allowInsecureUrls && url.protocol === 'http:')) {
-      throw ApplicationFailure.nonRetryable('tool webhooks must use https', TOOL_REJECTED);
-    }
+    const refusal = await refuseOutboundUrl(url, { allowInsecure: deps.allowInsecureUrls });
+    if (refusal) throw ApplicationFailure.nonRetryable(`tool webhooks ${refusal}`, TOOL_REJECTED);
     const credential = await findCredential(deps.db, input.tenantId, 'tool_webhook', 'default');
     if (!credential)
       throw ApplicationFailure.nonRetryable('no tool signing secret configured', TOOL_REJECTED);

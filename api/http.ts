@@ -30,30 +30,51 @@ export const assignRequestId: RequestHandler = (request, response, next) => {
 const UNSTORABLE_TEXT =
   /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
-function findUnstorableText(value: unknown, path: string[], found: string[]): void {
-  if (typeof value === 'string') {
-    if (UNSTORABLE_TEXT.test(value)) found.push(path.length > 0 ? path.join('.') : '(body)');
-  } else if (Array.isArray(value)) {
-    value.forEach((item, index) => findUnstorableText(item, [...path, String(index)], found));
-  } else if (value && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) {
-      if (UNSTORABLE_TEXT.test(key)) found.push([...path, key].join('.'));
-      findUnstorableText(item, [...path, key], found);
+/** Deeper JSON than this is refused: nothing the API takes nests so far, and walking it is work. */
+const MAX_JSON_DEPTH = 64;
+
+/**
+ * Walks the parsed body without recursion (a deeply nested body must not exhaust the stack):
+ * text no database can store, and nesting past MAX_JSON_DEPTH, each named by its field.
+ */
+function findUnstorableInput(input: unknown): Array<{ field: string; message: string }> {
+  const problems: Array<{ field: string; message: string }> = [];
+  const fieldOf = (path: string[]) => (path.length > 0 ? path.join('.') : '(body)');
+  const pending: Array<{ value: unknown; path: string[] }> = [{ value: input, path: [] }];
+  while (pending.length > 0) {
+    const { value, path } = pending.pop() as { value: unknown; path: string[] };
+    if (typeof value === 'string') {
+      if (UNSTORABLE_TEXT.test(value))
+        problems.push({ field: fieldOf(path), message: UNSTORABLE_MESSAGE });
+      continue;
     }
+    if (!value || typeof value !== 'object') continue;
+    if (path.length >= MAX_JSON_DEPTH) {
+      problems.push({
+        field: fieldOf(path.slice(0, MAX_JSON_DEPTH)),
+        message: `nested more than ${MAX_JSON_DEPTH} levels deep`,
+      });
+      continue;
+    }
+    const entries = Array.isArray(value)
+      ? value.map((item, index) => [String(index), item] as const)
+      : Object.entries(value);
+    for (const [key] of entries) {
+      if (!Array.isArray(value) && UNSTORABLE_TEXT.test(key))
+        problems.push({ field: [...path, key].join('.'), message: UNSTORABLE_MESSAGE });
+    }
+    // Pushed last first, so fields are reported in the order the body has them.
+    for (const [key, item] of [...entries].reverse())
+      pending.push({ value: item, path: [...path, key] });
   }
+  return problems;
 }
 
+const UNSTORABLE_MESSAGE = 'contains a NUL byte or an unpaired surrogate';
+
 function refuseUnstorableText(input: unknown): void {
-  const unstorable: string[] = [];
-  findUnstorableText(input, [], unstorable);
-  if (unstorable.length > 0) {
-    throw new ValidationError(
-      unstorable.map((field) => ({
-        field,
-        message: 'contains a NUL byte or an unpaired surrogate',
-      })),
-    );
-  }
+  const problems = findUnstorableInput(input);
+  if (problems.length > 0) throw new ValidationError(problems);
 }
 
 export function parseInput<Schema extends z.ZodType>(
@@ -69,6 +90,22 @@ export function parseInput<Schema extends z.ZodType>(
       message: issue.message,
     })),
   );
+}
+
+/** parseInput for one request header: a problem names the header. */
+export function parseHeader<Schema extends z.ZodType>(
+  schema: Schema,
+  name: string,
+  value: unknown,
+): z.output<Schema> {
+  try {
+    return parseInput(schema, value);
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    throw new ValidationError(
+      error.problems.map((problem) => ({ ...problem, field: `header ${name}` })),
+    );
+  }
 }
 
 /** parseInput for a query string: an unknown parameter is named as the failing field. */

@@ -234,7 +234,8 @@ export async function listTransitions(
 ): Promise<TransitionRecord[]> {
   const result = await db.query<TransitionRecord>(
     `SELECT id::text, agent_version_id, from_status, to_status, actor, reason, occurred_at
-     FROM agent_version_transitions WHERE agent_version_id = $1 ORDER BY id`,
+     FROM agent_version_transitions WHERE agent_version_id = $1
+     ORDER BY agent_version_transitions.id`,
     [versionId],
   );
   return result.rows;

@@ -77,8 +77,8 @@ export async function listAuditEntries(
        AND ($5::text IS NULL OR target_id = $5)
        AND ($6::timestamptz IS NULL OR occurred_at >= $6)
        AND ($7::timestamptz IS NULL OR occurred_at < $7)
-       AND ($8::bigint IS NULL OR id < $8)
-     ORDER BY id DESC LIMIT $9`,
+       AND ($8::bigint IS NULL OR audit_log.id < $8)
+     ORDER BY audit_log.id DESC LIMIT $9`,
     [
       filter.tenantId ?? null,
       filter.actor ?? null,

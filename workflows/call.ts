@@ -223,6 +223,8 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallSummar
   });
 
   setHandler(machineDetectionSignal, async (event) => {
+    // Another call's result (a sid this call does not have) changes nothing here.
+    if (callSid && event.callSid && event.callSid !== callSid) return;
     answeredBy = event.answeredBy;
     const reason = voicemailHangUpReason(version?.config.voicemail, event.answeredBy);
     if (reason && !isEnded()) hangUpReason ??= reason;

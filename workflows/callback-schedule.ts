@@ -22,14 +22,26 @@ interface LocalTime {
   minuteOfDay: number;
 }
 
+/** One formatter per time zone: making one costs far more than using it, and searches use many. */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let formatter = formatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      weekday: 'short',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
+    formatters.set(timeZone, formatter);
+  }
+  return formatter;
+}
+
 export function localTime(at: Date, timeZone: string): LocalTime {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    weekday: 'short',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(at);
+  const parts = formatterFor(timeZone).formatToParts(at);
   const part = (type: string) => parts.find((candidate) => candidate.type === type)?.value ?? '';
   return {
     weekday: part('weekday').toLowerCase().slice(0, 3) as Weekday,
@@ -80,5 +92,9 @@ export function nextCallableTime(at: Date, timeZone: string, quiet: QuietHours |
 
 /** The queue's next open minute at or after `at` ("the next business hour"). */
 export function nextBusinessTime(at: Date, timeZone: string, hours: BusinessHours): Date | null {
+  // Days whose hours open and close at the same minute are closed: with only those, never open.
+  const days = Object.values(hours);
+  if (days.length > 0 && days.every(([open, close]) => minutesOf(open) === minutesOf(close)))
+    return null;
   return firstAllowed(at, (candidate) => isOpen(candidate, timeZone, hours));
 }

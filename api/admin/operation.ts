@@ -9,7 +9,7 @@ import { ValidationError, type FieldProblem } from '../../lib/errors.js';
 import type { Database } from '../../db/database.js';
 import type { Logger } from '../../lib/logger.js';
 import type { SecretBox } from '../../lib/secret-box.js';
-import { parseInput, route } from '../http.js';
+import { parseInput, parseQuery, route } from '../http.js';
 import type { OperationDescription } from '../openapi/operation.js';
 import { actorHeader } from './common.js';
 import type { GovernanceContext } from './context.js';
@@ -61,9 +61,10 @@ function collectProblems() {
   function parse<Schema extends z.ZodType>(
     schema: Schema,
     value: unknown,
+    parser: typeof parseInput = parseInput,
   ): z.output<Schema> | undefined {
     try {
-      return parseInput(schema, value);
+      return parser(schema, value);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       problems.push(...error.problems);
@@ -89,7 +90,7 @@ export function mountAdminOperations(
           : undefined;
         const input = {
           params: operation.params ? parse(operation.params, request.params) : undefined,
-          query: operation.query ? parse(operation.query, request.query) : undefined,
+          query: operation.query ? parse(operation.query, request.query, parseQuery) : undefined,
           body: operation.body ? parse(operation.body, request.body ?? {}) : undefined,
         };
         if (problems.length > 0) throw new ValidationError(problems);

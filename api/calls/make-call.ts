@@ -15,7 +15,7 @@ import { callWorkflowId } from '../../workflows/ids.js';
 import { tenantOf } from '../auth.js';
 import { abandonReservation, reserveCall, takeReservation } from '../call-admission.js';
 import type { CallGateway } from '../call-gateway.js';
-import { parseInput } from '../http.js';
+import { parseHeader, parseInput } from '../http.js';
 import { idempotencyKeyHeader, makeCallBody, type MakeCallBody } from './schemas.js';
 import { presentCallAccepted } from './present.js';
 import { resolveCallRouting } from './resolve-agent.js';
@@ -70,7 +70,9 @@ export function makeCallHandler(deps: MakeCallDependencies) {
     const body = parseInput(makeCallBody, request.body);
     const rawKey = request.header('idempotency-key');
     const idempotencyKey =
-      rawKey === undefined ? undefined : parseInput(idempotencyKeyHeader, rawKey);
+      rawKey === undefined
+        ? undefined
+        : parseHeader(idempotencyKeyHeader, 'Idempotency-Key', rawKey);
     const requestHash = hashBody(body);
 
     if (idempotencyKey) {

@@ -8,7 +8,7 @@ import type { Database } from '../../db/database.js';
 import type { ApiKeyScope } from '../../lib/api-keys.js';
 import type { SecretBox } from '../../lib/secret-box.js';
 import { requireTenantKey, tenantOf } from '../auth.js';
-import { parseInput, route } from '../http.js';
+import { parseInput, parseQuery, route } from '../http.js';
 import type { OperationDescription } from '../openapi/operation.js';
 import type { CallGateway } from '../call-gateway.js';
 
@@ -65,7 +65,7 @@ export function mountTenantOperations(
           deps,
           tenantId,
           params: operation.params ? parseInput(operation.params, request.params) : undefined,
-          query: operation.query ? parseInput(operation.query, request.query) : undefined,
+          query: operation.query ? parseQuery(operation.query, request.query) : undefined,
           body: operation.body ? parseInput(operation.body, request.body ?? {}) : undefined,
         });
         response.status(operation.success.status).json(result);

@@ -308,6 +308,21 @@ export function twilioRouter(deps: TwilioRouteDependencies): Router {
         response.status(400).type('text/plain').send('unexpected machine detection callback');
         return;
       }
+      // Only the call's own sid, from an account of the call's tenant, may report on it.
+      const call = await findCallById(deps.db, callId);
+      const accountTenantId = request.twilioAccount?.tenantId;
+      if (
+        !call ||
+        (call.call_sid !== null && call.call_sid !== form.data.CallSid) ||
+        (accountTenantId && call.tenant_id !== accountTenantId)
+      ) {
+        deps.logger.warn(
+          { callSid: form.data.CallSid },
+          'machine detection for an unknown call, or from another account',
+        );
+        response.status(204).end();
+        return;
+      }
       const outcome = await deps.calls.signalMachineDetection(callId, {
         callSid: form.data.CallSid,
         answeredBy: form.data.AnsweredBy,
@@ -337,7 +352,7 @@ export function twilioRouter(deps: TwilioRouteDependencies): Router {
       const accountTenantId = request.twilioAccount?.tenantId;
       if (
         !call ||
-        call.call_sid !== form.data.CallSid ||
+        (call.call_sid !== null && call.call_sid !== form.data.CallSid) ||
         (accountTenantId && call.tenant_id !== accountTenantId)
       ) {
         deps.logger.warn({ callSid: form.data.CallSid }, 'dial action for an unknown call');

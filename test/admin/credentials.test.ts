@@ -215,4 +215,32 @@ test('inbound signatures are checked with the token of the account Twilio names'
   );
   assert.equal(hijack.status, 200);
   assert.equal(hijack.text, '<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>');
+
+  // Nor may it report a machine on that call: the result is dropped before the call hears of it.
+  // No worker serves this harness: what reached the call is what its history holds.
+  const machineSignals = async () => {
+    const client = await harness.temporal();
+    const history = await client.workflow.getHandle(`call-${otherCallId}`).fetchHistory();
+    return (history.events ?? []).filter(
+      (event) => event.workflowExecutionSignaledEventAttributes?.signalName === 'machineDetection',
+    ).length;
+  };
+  const foreignMachine = await postIncomingCall(
+    subaccountToken,
+    { CallSid: platformForm.CallSid, AccountSid: subaccount, AnsweredBy: 'fax' },
+    `/api/v1/amd-status?call_id=${otherCallId}`,
+  );
+  assert.equal(foreignMachine.status, 204);
+  // Nor may the platform account with a sid that is not the call's.
+  const wrongSid = await postIncomingCall(
+    harness.config.twilio.authToken,
+    {
+      CallSid: `CA${randomBytes(16).toString('hex')}`,
+      AccountSid: harness.config.twilio.accountSid,
+      AnsweredBy: 'fax',
+    },
+    `/api/v1/amd-status?call_id=${otherCallId}`,
+  );
+  assert.equal(wrongSid.status, 204);
+  assert.equal(await machineSignals(), 0, 'no machine detection reached the call');
 });

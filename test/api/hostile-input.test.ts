@@ -36,6 +36,27 @@ test('a NUL byte or an unpaired surrogate is a 400 naming the field, never a 500
   assert.equal(count.rows[0]?.n, 0);
 });
 
+test('JSON nested thousands deep is a 400 naming where, never a 500 (the walk has no recursion)', async () => {
+  // Written out by hand: even JSON.stringify runs out of stack on it.
+  const nested = `${'['.repeat(5_000)}"x"${']'.repeat(5_000)}`;
+  const response = await fetch(`${stack.apiUrl}/api/v1/make-call`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${stack.tenant.apiKey}`,
+      'content-type': 'application/json',
+    },
+    body: `{"to":"${DEMO_CALLEE}","from":"${DEMO_NUMBER}","agent_key":"demo-agent","metadata":${nested}}`,
+  });
+  assert.equal(response.status, 400);
+  const answer = (await response.json()) as {
+    error: { details: Array<{ field: string; message: string }> };
+  };
+  const [detail] = answer.error.details;
+  assert.ok(detail);
+  assert.equal(detail.message, 'nested more than 64 levels deep');
+  assert.ok(detail.field.startsWith('metadata.0.0.'), detail.field);
+});
+
 test('a call id with characters no id has is a 400, not a database error', async () => {
   for (const id of ['%00', 'call_%00x', '..%2F..%2Fetc']) {
     const response = await getJson(stack, `/api/v1/call-logs/${id}`);
@@ -73,4 +94,24 @@ test('without an admin key neither the admin API nor its document exists', async
   } finally {
     await harness.stop();
   }
+});
+
+test('a bad header or an unknown query parameter is a 400 naming it, on every kind of route', async () => {
+  const badKey = await postJson(
+    stack,
+    '/api/v1/make-call',
+    { to: DEMO_CALLEE, from: DEMO_NUMBER, agent_key: 'demo-agent' },
+    { 'idempotency-key': 'caf\u00e9' },
+  );
+  assert.equal(badKey.status, 400);
+  assert.deepEqual(
+    badKey.body.error.details.map((d: { field: string }) => d.field),
+    ['header Idempotency-Key'],
+  );
+  const unknown = await getJson(stack, '/api/v1/voice-sessions?colour=blue');
+  assert.equal(unknown.status, 400);
+  assert.deepEqual(
+    unknown.body.error.details.map((d: { field: string }) => d.field),
+    ['colour'],
+  );
 });

@@ -42,3 +42,17 @@ test('a queue without business hours is always open; one with no open day never 
   assert.equal(isOpen(at, 'UTC', {}), true);
   assert.equal(nextBusinessTime(at, 'UTC', { sat: ['10:00', '10:00'] }), null);
 });
+
+test('hours that open and close at the same minute every day are never open: no next opening', () => {
+  const at = new Date('2026-12-04T12:00:00Z');
+  assert.equal(nextBusinessTime(at, 'America/New_York', { mon: ['09:00', '09:00'] }), null);
+  assert.equal(
+    nextBusinessTime(at, 'Europe/Paris', { mon: ['09:00', '09:00'], fri: ['18:30', '18:30'] }),
+    null,
+  );
+  // One real day among them still opens, in its own time zone.
+  assert.deepEqual(
+    nextBusinessTime(at, 'America/New_York', { mon: ['09:00', '09:00'], tue: ['09:00', '17:00'] }),
+    new Date('2026-12-08T14:00:00Z'),
+  );
+});
