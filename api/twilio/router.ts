@@ -1,7 +1,7 @@
 /** Twilio's webhooks: inbound calls and status callbacks, both signature-checked first. */
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { findCallByCallSid, findCallById } from '../../db/calls.js';
+import { findCallByCallSid, findCallById, type CallRow } from '../../db/calls.js';
 import type { Database } from '../../db/database.js';
 import { DependencyUnavailableError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
@@ -122,6 +122,34 @@ async function reportsOnItsOwnCall(
 ): Promise<boolean> {
   const accountTenantId = request.twilioAccount?.tenantId;
   return !accountTenantId || (await findCallById(db, callId))?.tenant_id === accountTenantId;
+}
+
+/** A Twilio report on one of our calls: its form, and the call id we put in its URL. */
+function callReport<Schema extends z.ZodType>(
+  request: Request,
+  schema: Schema,
+): { form: { data: z.output<Schema> }; callId: string } | undefined {
+  const form = schema.safeParse(formOf(request));
+  const query = statusQuery.safeParse(request.query);
+  const callId = query.success ? query.data.call_id : undefined;
+  return form.success && callId ? { form: { data: form.data }, callId } : undefined;
+}
+
+/**
+ * The call a report is about, when it may be: the call's own sid (once known) and, from a
+ * tenant's subaccount, that tenant's call.
+ */
+async function reportedCall(
+  db: Database,
+  request: Request,
+  callId: string,
+  callSid: string,
+): Promise<CallRow | undefined> {
+  const call = await findCallById(db, callId);
+  const accountTenantId = request.twilioAccount?.tenantId;
+  if (!call || (call.call_sid !== null && call.call_sid !== callSid)) return undefined;
+  if (accountTenantId && call.tenant_id !== accountTenantId) return undefined;
+  return call;
 }
 
 function sendTwiml(response: Response, twiml: string): void {
@@ -245,13 +273,12 @@ export function twilioRouter(deps: TwilioRouteDependencies): Router {
     STREAM_ENDED,
     ...verified,
     route(async (request, response) => {
-      const form = streamEndedForm.safeParse(formOf(request));
-      const query = statusQuery.safeParse(request.query);
-      const callId = query.success ? query.data.call_id : undefined;
-      if (!form.success || !callId) {
+      const report = callReport(request, streamEndedForm);
+      if (!report) {
         response.status(400).type('text/plain').send('unexpected stream action');
         return;
       }
+      const { form, callId } = report;
       if (!(await reportsOnItsOwnCall(deps.db, request, callId))) {
         deps.logger.warn(
           { callSid: form.data.CallSid },
@@ -301,21 +328,13 @@ export function twilioRouter(deps: TwilioRouteDependencies): Router {
     AMD_STATUS,
     ...verified,
     route(async (request, response) => {
-      const form = machineDetectionForm.safeParse(formOf(request));
-      const query = statusQuery.safeParse(request.query);
-      const callId = query.success ? query.data.call_id : undefined;
-      if (!form.success || !callId) {
+      const report = callReport(request, machineDetectionForm);
+      if (!report) {
         response.status(400).type('text/plain').send('unexpected machine detection callback');
         return;
       }
-      // Only the call's own sid, from an account of the call's tenant, may report on it.
-      const call = await findCallById(deps.db, callId);
-      const accountTenantId = request.twilioAccount?.tenantId;
-      if (
-        !call ||
-        (call.call_sid !== null && call.call_sid !== form.data.CallSid) ||
-        (accountTenantId && call.tenant_id !== accountTenantId)
-      ) {
+      const { form, callId } = report;
+      if (!(await reportedCall(deps.db, request, callId, form.data.CallSid))) {
         deps.logger.warn(
           { callSid: form.data.CallSid },
           'machine detection for an unknown call, or from another account',
@@ -341,20 +360,13 @@ export function twilioRouter(deps: TwilioRouteDependencies): Router {
     HANDOFF_STATUS,
     ...verified,
     route(async (request, response) => {
-      const form = dialActionForm.safeParse(formOf(request));
-      const query = statusQuery.safeParse(request.query);
-      const callId = query.success ? query.data.call_id : undefined;
-      if (!form.success || !callId) {
+      const report = callReport(request, dialActionForm);
+      if (!report) {
         response.status(400).type('text/plain').send('unexpected dial action');
         return;
       }
-      const call = await findCallById(deps.db, callId);
-      const accountTenantId = request.twilioAccount?.tenantId;
-      if (
-        !call ||
-        (call.call_sid !== null && call.call_sid !== form.data.CallSid) ||
-        (accountTenantId && call.tenant_id !== accountTenantId)
-      ) {
+      const { form, callId } = report;
+      if (!(await reportedCall(deps.db, request, callId, form.data.CallSid))) {
         deps.logger.warn({ callSid: form.data.CallSid }, 'dial action for an unknown call');
         sendTwiml(response, hangupTwiml());
         return;
