@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { createApp } from '../../api/app.js';
-import { createCallGateway } from '../../api/call-gateway.js';
 import { DependencyUnavailableError } from '../../lib/errors.js';
 import { connectClient } from '../../lib/temporal.js';
 import { DEMO_CALLEE, DEMO_NUMBER, type Stack } from '../../scripts/stack.js';
 import { eventually, getJson, postJson, startTestStack } from '../support/stack.js';
+import { gatewayFor, startSideApp, unreachableTemporal } from '../support/side-app.js';
 
 let stack: Stack;
 before(async () => {
@@ -115,10 +114,7 @@ test('an Idempotency-Key replays the same call for the same body and conflicts f
 
 test('a retry after a lost answer (the workflow started, the 503 went back) joins that call: one workflow run, one dial', async () => {
   const since = Date.now();
-  const gateway = createCallGateway(
-    () => connectClient(stack.config),
-    stack.config.temporal.taskQueue,
-  );
+  const gateway = gatewayFor(stack.config);
   // Temporal took the start, but its answer never reached the api (a timeout on the way back).
   const lossy = {
     ...gateway,
@@ -127,11 +123,7 @@ test('a retry after a lost answer (the workflow started, the 503 went back) join
       throw new DependencyUnavailableError('temporal');
     },
   };
-  const app = createApp({ config: stack.config, db: stack.db, calls: lossy, logger: stack.logger });
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const side = await startSideApp(stack, stack.config, lossy);
   const headers = {
     authorization: `Bearer ${stack.tenant.apiKey}`,
     'content-type': 'application/json',
@@ -139,14 +131,14 @@ test('a retry after a lost answer (the workflow started, the 503 went back) join
   };
   const body = JSON.stringify({ ...valid(), metadata: { attempt: 'lost' } });
   try {
-    const lost = await fetch(`http://127.0.0.1:${port}/api/v1/make-call`, {
+    const lost = await fetch(`${side.url}/api/v1/make-call`, {
       method: 'POST',
       headers,
       body,
     });
     assert.equal(lost.status, 503);
   } finally {
-    server.close();
+    await side.close();
   }
   const client = await connectClient(stack.config);
   try {
@@ -186,23 +178,10 @@ test('a retry after a lost answer (the workflow started, the 503 went back) join
 });
 
 test('answers 503 with Retry-After when Temporal is unreachable, and writes nothing', async () => {
-  const unreachable = {
-    ...stack.config,
-    temporal: { ...stack.config.temporal, address: '127.0.0.1:1', connectTimeoutMs: 500 },
-  };
-  const app = createApp({
-    config: unreachable,
-    db: stack.db,
-    calls: createCallGateway(() => connectClient(unreachable), unreachable.temporal.taskQueue),
-    logger: stack.logger,
-  });
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
+  const side = await startSideApp(stack, unreachableTemporal(stack.config));
   try {
-    const address = server.address();
-    const port = typeof address === 'object' && address ? address.port : 0;
     const before = await stack.db.query<{ n: number }>('SELECT count(*)::int AS n FROM calls');
-    const response = await fetch(`http://127.0.0.1:${port}/api/v1/make-call`, {
+    const response = await fetch(`${side.url}/api/v1/make-call`, {
       method: 'POST',
       headers: {
         authorization: `Bearer ${stack.tenant.apiKey}`,
@@ -219,7 +198,7 @@ test('answers 503 with Retry-After when Temporal is unreachable, and writes noth
     const after = await stack.db.query<{ n: number }>('SELECT count(*)::int AS n FROM calls');
     assert.equal(after.rows[0]?.n, before.rows[0]?.n);
   } finally {
-    server.close();
+    await side.close();
   }
 });
 

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { createApp } from '../../api/app.js';
-import { createCallGateway } from '../../api/call-gateway.js';
 import { connectClient } from '../../lib/temporal.js';
 import type { Stack } from '../../scripts/stack.js';
 import { rawPost } from '../support/raw-http.js';
 import { startSignatureCaseStack, signatureVectors } from '../support/signature-cases.js';
+import { startSideApp, unreachableTemporal } from '../support/side-app.js';
 
 const vectors = signatureVectors;
 const CALL_SID = 'CAf00dfeed1234abcd5678ef9012345678';
@@ -64,29 +63,11 @@ test('refuses webhooks signed with the http scheme, the internal host, or unsign
 });
 
 test('answers polite TwiML at once when Temporal is unreachable, and records nothing', async () => {
-  const unreachable = {
-    ...stack.config,
-    temporal: { ...stack.config.temporal, address: '127.0.0.1:1', connectTimeoutMs: 500 },
-  };
-  const app = createApp({
-    config: unreachable,
-    db: stack.db,
-    calls: createCallGateway(() => connectClient(unreachable), unreachable.temporal.taskQueue),
-    logger: stack.logger,
-  });
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
+  const side = await startSideApp(stack, unreachableTemporal(stack.config));
   try {
-    const address = server.address();
-    const port = typeof address === 'object' && address ? address.port : 0;
     const v = vectors.inbound_behind_proxy;
     const startedAtMs = Date.now();
-    const response = await rawPost(
-      `http://127.0.0.1:${port}`,
-      '/api/v1/incoming-call',
-      v.body,
-      proxied(v.good),
-    );
+    const response = await rawPost(side.url, '/api/v1/incoming-call', v.body, proxied(v.good));
     const answeredInMs = Date.now() - startedAtMs;
     assert.equal(response.status, 200);
     assert.match(response.body, /<Say>Sorry, we cannot take your call right now\..*<Hangup\/>/);
@@ -96,7 +77,7 @@ test('answers polite TwiML at once when Temporal is unreachable, and records not
     assert.deepEqual(await callRows(), []);
     assert.equal(await workflowExists(CALL_SID), false);
   } finally {
-    server.close();
+    await side.close();
   }
 });
 
