@@ -13,15 +13,13 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { DEMO_NUMBER } from '../../scripts/stack.js';
 import { demoScenario } from '../../simulators/realtime/index.js';
 import { callWorkflowId, inboundCallId } from '../../workflows/ids.js';
-import { assertCompleteConversation } from '../e2e/call-record.js';
 import {
   callHistory,
   gate,
   nthToolRequest,
   placeOutboundCall,
-  problemLines,
   seconds,
-  waitForEvaluatedCall,
+  wholeRecordAfterFault,
 } from '../support/fault-calls.js';
 import { partyReadingSentences } from '../support/fixtures.js';
 import { startProcessStack, type ProcessStack } from '../support/process-stack.js';
@@ -160,18 +158,10 @@ test('PostgreSQL stopped for a minute mid-call: the call goes on, the api answer
   await stack.postgres.start();
   t.diagnostic(`PostgreSQL down for ${seconds(Date.now() - stoppedAtMs)} s mid-call`);
 
-  const record = await waitForEvaluatedCall(stack, callId);
-  try {
-    assertCompleteConversation(stack, record, {
-      sentences: reading.sentences,
-      minDurationSec: 60,
-    });
-  } catch (error) {
-    t.diagnostic(JSON.stringify({ transcript: record.transcript, calls: record.function_calls }));
-    for (const line of problemLines(stack)) t.diagnostic(line);
-    throw error;
-  }
-  assert.equal(record.events.filter((event: any) => event.type === 'ended').length, 1);
+  await wholeRecordAfterFault(stack, t, callId, {
+    sentences: reading.sentences,
+    minDurationSec: 60,
+  });
   const evaluations = await stack.db.query('SELECT 1 FROM evaluations WHERE call_id = $1', [
     callId,
   ]);

@@ -11,13 +11,11 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { DEMO_NUMBER } from '../../scripts/stack.js';
 import { demoScenario } from '../../simulators/realtime/index.js';
 import { callWorkflowId, inboundCallId } from '../../workflows/ids.js';
-import { assertCompleteConversation } from '../e2e/call-record.js';
 import {
   placeOutboundCall,
-  problemLines,
   seconds,
   TEMPORAL_OUTAGE_MS,
-  waitForEvaluatedCall,
+  wholeRecordAfterFault,
 } from '../support/fault-calls.js';
 import { partyReadingSentences } from '../support/fixtures.js';
 import { startProcessStack, type ProcessStack } from '../support/process-stack.js';
@@ -121,18 +119,10 @@ test('the Temporal server SIGKILLed mid-call and restarted on its file: the call
   const restartedAtMs = Date.now();
   t.diagnostic(`Temporal down for ${seconds(restartedAtMs - killedAtMs)} s mid-call`);
 
-  const record = await waitForEvaluatedCall(stack, callId);
-  try {
-    assertCompleteConversation(stack, record, {
-      sentences: reading.sentences,
-      minDurationSec: 15,
-    });
-  } catch (error) {
-    t.diagnostic(JSON.stringify({ transcript: record.transcript, calls: record.function_calls }));
-    for (const line of problemLines(stack)) t.diagnostic(line);
-    throw error;
-  }
-  assert.equal(record.events.filter((event: any) => event.type === 'ended').length, 1);
+  const record = await wholeRecordAfterFault(stack, t, callId, {
+    sentences: reading.sentences,
+    minDurationSec: 15,
+  });
   // The outage really covered the conversation: turns that ended while the server was away.
   const duringOutage = record.transcript.filter((turn: any) => {
     const endedAtMs = Date.parse(turn.ended_at);

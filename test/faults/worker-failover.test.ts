@@ -8,16 +8,14 @@
 import assert from 'node:assert/strict';
 import { after, before, test, type TestContext } from 'node:test';
 import { demoScenario } from '../../simulators/realtime/index.js';
-import { assertCompleteConversation } from '../e2e/call-record.js';
 import {
   activityCompletion,
   callHistory,
   gate,
   nthToolRequest,
   placeOutboundCall,
-  problemLines,
   seconds,
-  waitForEvaluatedCall,
+  wholeRecordAfterFault,
   workerHoldingWorkflow,
   workerRunningActivity,
 } from '../support/fault-calls.js';
@@ -51,18 +49,10 @@ function otherWorker(killed: ProductProcess): ProductProcess {
 }
 
 async function assertWholeRecord(t: TestContext, callId: string): Promise<any> {
-  const record = await waitForEvaluatedCall(stack, callId);
-  try {
-    assertCompleteConversation(stack, record, {
-      sentences: reading.sentences,
-      minDurationSec: 15,
-    });
-  } catch (error) {
-    t.diagnostic(JSON.stringify({ transcript: record.transcript, calls: record.function_calls }));
-    for (const line of problemLines(stack)) t.diagnostic(line);
-    throw error;
-  }
-  assert.equal(record.events.filter((event: any) => event.type === 'ended').length, 1);
+  const record = await wholeRecordAfterFault(stack, t, callId, {
+    sentences: reading.sentences,
+    minDurationSec: 15,
+  });
   const rows = await stack.db.query<{ n: number }>(
     'SELECT count(*)::int AS n FROM evaluations WHERE call_id = $1',
     [callId],

@@ -3,7 +3,9 @@
  * which worker Temporal gave a task to, and waiting for things to happen.
  */
 import assert from 'node:assert/strict';
+import type { TestContext } from 'node:test';
 import { DEMO_NUMBER } from '../../scripts/stack.js';
+import { assertCompleteConversation, type ConversationExpectations } from '../e2e/call-record.js';
 import type { ToolRequestRecord } from '../../simulators/tenant-backend.js';
 import { callWorkflowId } from '../../workflows/ids.js';
 import type { ProcessStack } from './process-stack.js';
@@ -201,4 +203,26 @@ export function problemLines(stack: ProcessStack): string[] {
         return `${child.name}#${line.run} ${JSON.stringify(rest)}`;
       }),
   );
+}
+
+/**
+ * The evaluated record of a call that came through a fault whole: every sentence in order, the
+ * tool once, the goodbye last, one `ended` entry. When it is not, the test prints what it saw.
+ */
+export async function wholeRecordAfterFault(
+  stack: ProcessStack,
+  t: TestContext,
+  callId: string,
+  expected: ConversationExpectations,
+): Promise<any> {
+  const record = await waitForEvaluatedCall(stack, callId);
+  try {
+    assertCompleteConversation(stack, record, expected);
+  } catch (error) {
+    t.diagnostic(JSON.stringify({ transcript: record.transcript, calls: record.function_calls }));
+    for (const line of problemLines(stack)) t.diagnostic(line);
+    throw error;
+  }
+  assert.equal(record.events.filter((event: any) => event.type === 'ended').length, 1);
+  return record;
 }
